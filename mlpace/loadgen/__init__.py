@@ -1,0 +1,1 @@
+"""LoadGen: MLPerf inference load generation, verdicts and logs."""
