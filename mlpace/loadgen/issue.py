@@ -1,0 +1,431 @@
+"""The hot path: issue queries to the SUT, take completions from any thread, time both.
+
+One ``Phase`` is one pass over a ``QueryPlan`` (a performance run, or one
+loadable set of an accuracy run). Response ids are sample sequence numbers, so
+a completion is an array store: ``complete_ns[ids] = now``. Everything is
+preallocated from the plan; no object is created per sample. Timing uses
+``time.perf_counter_ns``; waiting for the next Server arrival sleeps until
+shortly before it, then spins on the clock (precision matters, so no plain
+sleep to the deadline).
+
+The SUT calls ``Phase.complete`` (through ``mlpace.loadgen.complete``). A bad
+id, a duplicate completion, an exception in ``issue_queries``, too many
+outstanding queries, or a query unanswered for ``sut_timeout_ms`` ends the
+phase early with a recorded error; the caller turns that into an INVALID result.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from queue import Empty, SimpleQueue
+
+import numpy as np
+
+from mlpace.loadgen.effective import EffectiveSettings
+from mlpace.loadgen.schedule import QueryPlan
+from mlpace.loadgen.settings import TestScenario
+
+_pc = time.perf_counter_ns
+
+# How a phase ended (detail-log ``generic_message`` / ``error_runtime`` texts).
+END_NATURAL = "Ending naturally: Minimum query count and test duration met."
+END_ALL_ISSUED = "Ending naturally: All generated queries issued."
+END_RAN_OUT = (
+    "Ending early: Ran out of generated queries to issue before the minimum query count "
+    "and test duration were reached. Please update the relevant expected latency or target qps "
+    "in the TestSettings so they are more accurate."
+)
+END_TOO_MANY = "Ending early: Too many outstanding queries."
+END_MAX_QUERIES = "Ending early: Max query count reached."
+END_MAX_DURATION = "Ending early: Max test duration reached."
+
+_SPIN_NS = 150_000  # wake this long before a Server arrival, then spin on the clock
+
+
+def to_bytes(payload) -> bytes:
+    """Response payload (bytes, bytearray, memoryview, numpy array, str) as raw bytes."""
+    if isinstance(payload, bytes):
+        return payload
+    if isinstance(payload, np.ndarray):
+        return np.ascontiguousarray(payload).tobytes()
+    if isinstance(payload, str):
+        return payload.encode()
+    return bytes(memoryview(payload).cast("B"))
+
+
+@dataclass
+class PhaseRecord:
+    """What a finished phase hands to the results and writers (arrays, no SUT access)."""
+
+    plan: QueryPlan
+    start_ns: int  # absolute perf_counter_ns at phase start
+    issued_queries: int
+    issue_ns: np.ndarray  # absolute, one per issued query
+    complete_ns: np.ndarray  # absolute, one per sample (0 = never completed)
+    end_message: str
+    errors: list[str] = field(default_factory=list)
+    interrupted: bool = False
+    data: dict[int, bytes] = field(default_factory=dict)  # sample seq -> response bytes
+    first_token_ns: np.ndarray | None = None
+    n_tokens: np.ndarray | None = None
+    load_ns: int = 0
+    wall_end_ns: int = 0
+
+    @property
+    def issued_samples(self) -> int:
+        return self.issued_queries * self.plan.samples_per_query
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.errors) or self.interrupted
+
+
+class Phase:
+    """State of one pass: preallocated arrays plus the completion intake."""
+
+    def __init__(
+        self,
+        plan: QueryPlan,
+        eff: EffectiveSettings,
+        *,
+        keep_all_data: bool = False,
+        log_mask: np.ndarray | None = None,
+        progress=None,
+    ) -> None:
+        self.plan = plan
+        self.eff = eff
+        self.spq = plan.samples_per_query
+        self.n_samples = plan.sample_count
+        self.n_queries = plan.query_count
+        self.complete_ns = np.zeros(self.n_samples, dtype=np.int64)
+        self.issue_ns = np.zeros(self.n_queries, dtype=np.int64)
+        self.remaining = (
+            np.full(self.n_queries, self.spq, dtype=np.int64) if self.spq > 1 else None
+        )
+        self.ids = np.arange(self.n_samples, dtype=np.uint64)
+        self.lock = threading.Lock()
+        self.tokens: SimpleQueue = SimpleQueue()  # one per finished query (stream scenarios)
+        self.all_done = threading.Event()
+        self.want_tokens = eff.scenario in (TestScenario.SingleStream, TestScenario.MultiStream)
+        self.done_samples = 0
+        self.done_queries = 0
+        self.target_samples = self.n_samples  # lowered when the phase stops issuing early
+        self.errors: list[str] = []
+        self.keep_all_data = keep_all_data
+        self.log_mask = log_mask
+        self.data: dict[int, bytes] = {}
+        self.first_token_ns: np.ndarray | None = None
+        self.n_tokens: np.ndarray | None = None
+        self.progress = progress
+        self.timeout_ns = eff.sut_timeout_ms * 1_000_000
+        self.closed = False
+
+    # ---------------------------------------------------------------- completion intake
+    def complete(self, ids, data=None, n_tokens=None) -> None:
+        """Record completion of response ids (an int or an array of ints); any thread."""
+        now = _pc()
+        if type(ids) is int and data is None and n_tokens is None and self.spq == 1:
+            with self.lock:  # the common single-sample case, no array temporaries
+                if ids < 0 or ids >= self.n_samples or self.complete_ns[ids]:
+                    self._bad_ids(np.array([ids]))
+                    return
+                self.complete_ns[ids] = now
+                self.done_samples += 1
+                self.done_queries += 1
+                if self.want_tokens:
+                    self.tokens.put(None)
+                if self.done_samples >= self.target_samples:
+                    self.all_done.set()
+            return
+        arr = np.asarray(ids).reshape(-1)
+        if arr.dtype.kind not in "iu":
+            arr = arr.astype(np.int64)
+        with self.lock:
+            if arr.size == 0:
+                return
+            if int(arr.min()) < 0 or int(arr.max()) >= self.n_samples:
+                self._bad_ids(arr)
+                return
+            if arr.size == 1:
+                if self.complete_ns[arr[0]]:
+                    self._bad_ids(arr)
+                    return
+            elif self.complete_ns[arr].any() or len(np.unique(arr)) != arr.size:
+                self._bad_ids(arr)
+                return
+            self.complete_ns[arr] = now
+            self.done_samples += arr.size
+            if self.spq == 1:
+                finished = arr.size
+            else:
+                q = arr // self.spq
+                uq, counts = np.unique(q, return_counts=True)
+                self.remaining[uq] -= counts
+                finished = int(np.count_nonzero(self.remaining[uq] == 0))
+            self.done_queries += finished
+            if self.want_tokens:
+                for _ in range(finished):
+                    self.tokens.put(None)
+            if data is not None:
+                self._keep_data(arr, data)
+            if n_tokens is not None:
+                if self.n_tokens is None:
+                    self.n_tokens = np.zeros(self.n_samples, dtype=np.int64)
+                self.n_tokens[arr] = np.asarray(n_tokens).reshape(-1)
+            if self.done_samples >= self.target_samples:
+                self.all_done.set()
+
+    def first_token(self, ids) -> None:
+        """Record the first-token time of samples (LLM token latencies)."""
+        now = _pc()
+        arr = np.asarray(ids, dtype=np.int64).reshape(-1)
+        with self.lock:
+            if self.first_token_ns is None:
+                self.first_token_ns = np.zeros(self.n_samples, dtype=np.int64)
+            valid = arr[(arr >= 0) & (arr < self.n_samples)]
+            self.first_token_ns[valid] = now
+
+    def _keep_data(self, arr: np.ndarray, data) -> None:
+        if self.keep_all_data:
+            for i, payload in zip(arr.tolist(), data):
+                if payload is not None:
+                    self.data[i] = to_bytes(payload)
+        elif self.log_mask is not None:
+            for i, payload in zip(arr.tolist(), data):
+                if payload is not None and self.log_mask[i]:
+                    self.data[i] = to_bytes(payload)
+
+    def _bad_ids(self, arr: np.ndarray) -> None:
+        bad = [int(i) for i in arr.tolist() if i < 0 or i >= self.n_samples]
+        if bad:
+            msg = f"SUT completed unknown response id {bad[0]} (valid ids are 0..{self.n_samples - 1})"
+        else:
+            seen: set[int] = set()
+            dup = -1
+            for i in arr.tolist():
+                if self.complete_ns[i] or i in seen:
+                    dup = int(i)
+                    break
+                seen.add(i)
+            msg = f"SUT completed response id {dup} more than once"
+        if msg not in self.errors:
+            self.errors.append(msg)
+        self.all_done.set()
+        if self.want_tokens:
+            self.tokens.put(None)
+
+    # ---------------------------------------------------------------- issuing
+    def run(self, sut, *, natural_stop: bool) -> PhaseRecord:
+        """Issue the plan to ``sut`` and wait for the completions. Never raises for SUT faults."""
+        scen = self.eff.scenario
+        start = _pc()
+        self.start_ns = start
+        issued = 0
+        end_message = END_ALL_ISSUED
+        interrupted = False
+        try:
+            if scen is TestScenario.Offline:
+                issued, end_message = self._run_offline(sut, start)
+            elif scen is TestScenario.Server:
+                # SUT threads that hold the GIL would delay arrivals by up to the switch
+                # interval (5 ms by default); a short interval bounds the issue lag.
+                old_interval = sys.getswitchinterval()
+                sys.setswitchinterval(min(old_interval, 0.0002))
+                try:
+                    issued, end_message = self._run_server(sut, start)
+                finally:
+                    sys.setswitchinterval(old_interval)
+            else:
+                issued, end_message = self._run_stream(sut, start, natural_stop)
+        except KeyboardInterrupt:
+            interrupted = True
+            issued = int(np.count_nonzero(self.issue_ns))
+            end_message = "Ending early: interrupted by the user (Ctrl-C)."
+        except _SUTFault as exc:
+            issued = exc.issued
+            self.errors.append(str(exc))
+            end_message = "Ending early: " + str(exc)
+        if not interrupted and not self.errors:
+            try:
+                self._drain(issued)
+            except KeyboardInterrupt:
+                interrupted = True
+                end_message = "Ending early: interrupted by the user (Ctrl-C) while waiting for completions."
+            except _SUTFault as exc:
+                self.errors.append(str(exc))
+        try:
+            sut.flush_queries()
+        except Exception as exc:  # noqa: BLE001 - a SUT fault becomes a reason
+            self.errors.append(f"SUT raised {type(exc).__name__} in flush_queries: {exc}")
+        self.closed = True
+        return PhaseRecord(
+            plan=self.plan,
+            start_ns=start,
+            issued_queries=issued,
+            issue_ns=self.issue_ns[:issued],
+            complete_ns=self.complete_ns[: issued * self.spq],
+            end_message=end_message,
+            errors=list(self.errors),
+            interrupted=interrupted,
+            data=self.data,
+            first_token_ns=None if self.first_token_ns is None else self.first_token_ns[: issued * self.spq],
+            n_tokens=None if self.n_tokens is None else self.n_tokens[: issued * self.spq],
+            wall_end_ns=_pc(),
+        )
+
+    def _run_stream(self, sut, start: int, natural_stop: bool):
+        eff = self.eff
+        spq = self.spq
+        issue_ns = self.issue_ns
+        ids = self.ids
+        idx = self.plan.sample_index
+        issue = sut.issue_queries
+        get = self.tokens.get
+        min_ns = eff.min_duration_ms * 1_000_000
+        max_ns = eff.max_duration_ms * 1_000_000
+        min_q = eff.min_query_count
+        max_q = eff.max_query_count
+        wait = 0.25 if not self.timeout_ns else min(0.25, self.timeout_ns / 1e9)
+        progress = self.progress
+        next_progress = start + 100_000_000
+        nq = self.n_queries
+        q = 0
+        end = END_RAN_OUT if natural_stop else END_ALL_ISSUED
+        while q < nq:
+            now = _pc()
+            elapsed = now - start
+            if max_q and q >= max_q:
+                end = END_MAX_QUERIES
+                break
+            if max_ns and elapsed >= max_ns:
+                end = END_MAX_DURATION
+                break
+            if progress is not None and now >= next_progress:
+                progress(q, nq, elapsed)
+                next_progress = now + 100_000_000
+            issue_ns[q] = now
+            lo = q * spq
+            try:
+                issue(ids[lo : lo + spq], idx[lo : lo + spq])
+            except Exception as exc:  # noqa: BLE001
+                raise _SUTFault(f"SUT raised {type(exc).__name__} in issue_queries: {exc}", q + 1) from exc
+            q += 1
+            try:
+                get(True, wait)
+            except Empty:
+                self._wait_token(q, now)
+            if self.errors:
+                raise _SUTFault(self.errors[0], q)
+            # the official rule: the last query is the first one issued at or after
+            # min_duration once min_query_count queries have been issued
+            if natural_stop and q >= min_q and elapsed >= min_ns:
+                end = END_NATURAL
+                break
+        return q, end
+
+    def _wait_token(self, q: int, issued_at: int) -> None:
+        while True:
+            if self.errors:
+                return
+            if self.timeout_ns and _pc() - issued_at > self.timeout_ns:
+                raise _SUTFault(
+                    f"SUT did not complete query {q - 1} within sut_timeout_ms="
+                    f"{self.eff.sut_timeout_ms}",
+                    q,
+                )
+            try:
+                self.tokens.get(True, 0.25)
+                return
+            except Empty:
+                continue
+
+    def _run_server(self, sut, start: int):
+        eff = self.eff
+        issue_ns = self.issue_ns
+        ids = self.ids
+        idx = self.plan.sample_index
+        issue = sut.issue_queries
+        sched = self.plan.scheduled_ns
+        max_ns = eff.max_duration_ms * 1_000_000
+        max_q = eff.max_query_count
+        max_async = eff.max_async_queries
+        progress = self.progress
+        next_progress = start + 100_000_000
+        nq = self.n_queries
+        sleep = time.sleep
+        chunk = 65536
+        q = 0
+        for c0 in range(0, nq, chunk):
+            for offset in sched[c0 : c0 + chunk].tolist():
+                target = start + offset
+                now = _pc()
+                if now < target:
+                    if target - now > 2 * _SPIN_NS:
+                        sleep((target - now - _SPIN_NS) * 1e-9)
+                    now = _pc()
+                    while now < target:  # sleep(0) hands the GIL to SUT threads while spinning
+                        sleep(0)
+                        now = _pc()
+                if max_q and q >= max_q:
+                    return q, END_MAX_QUERIES
+                if max_ns and now - start >= max_ns:
+                    return q, END_MAX_DURATION
+                if max_async and q - self.done_queries >= max_async:
+                    raise _SUTFault(END_TOO_MANY[len("Ending early: "):].rstrip(".")
+                                    + f" ({q - self.done_queries} outstanding, "
+                                    f"server_max_async_queries={max_async})", q)
+                if progress is not None and now >= next_progress:
+                    progress(q, nq, now - start)
+                    next_progress = now + 100_000_000
+                issue_ns[q] = now
+                try:
+                    issue(ids[q : q + 1], idx[q : q + 1])
+                except Exception as exc:  # noqa: BLE001
+                    raise _SUTFault(
+                        f"SUT raised {type(exc).__name__} in issue_queries: {exc}", q + 1
+                    ) from exc
+                q += 1
+                if self.errors:
+                    raise _SUTFault(self.errors[0], q)
+        return q, END_ALL_ISSUED
+
+    def _run_offline(self, sut, start: int):
+        self.issue_ns[0] = start
+        try:
+            sut.issue_queries(self.ids, self.plan.sample_index)
+        except Exception as exc:  # noqa: BLE001
+            raise _SUTFault(f"SUT raised {type(exc).__name__} in issue_queries: {exc}", 1) from exc
+        return 1, END_NATURAL
+
+    def _drain(self, issued: int) -> None:
+        """Wait until every issued sample completed (or the timeout passes)."""
+        with self.lock:
+            self.target_samples = issued * self.spq
+            if self.done_samples >= self.target_samples:
+                self.all_done.set()
+        last_done = self.done_samples
+        last_change = _pc()
+        while not self.all_done.wait(0.1):
+            if self.progress is not None:
+                self.progress(issued, self.n_queries, _pc() - self.start_ns)
+            if self.timeout_ns:
+                if self.done_samples != last_done:
+                    last_done, last_change = self.done_samples, _pc()
+                elif _pc() - last_change > self.timeout_ns:
+                    raise _SUTFault(
+                        f"SUT left {self.target_samples - self.done_samples} of "
+                        f"{self.target_samples} samples unanswered for sut_timeout_ms="
+                        f"{self.eff.sut_timeout_ms}",
+                        issued,
+                    )
+        if self.errors:
+            return
+
+
+class _SUTFault(Exception):
+    def __init__(self, message: str, issued: int) -> None:
+        super().__init__(message)
+        self.issued = issued

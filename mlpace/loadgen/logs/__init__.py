@@ -1,0 +1,1 @@
+"""Writers of the official LoadGen log files (formats only: no statistics here)."""

@@ -1,0 +1,48 @@
+"""``mlperf_log_accuracy.json``: the responses of logged samples, hex-encoded.
+
+Layout as the official LoadGen writes it: ``[``, one record per line
+``{ "seq_id" : 1, "qsl_idx" : 2, "data" : "0200000004000000" },`` with uppercase
+hex and no comma after the last record, then ``]``. Records are written in
+sample-sequence order.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterable
+
+from mlpace.errors import DataError
+
+
+def write_accuracy_log(path: Path, records: Iterable[tuple[int, int, bytes]]) -> int:
+    """Write ``(seq_id, qsl_idx, data)`` records; returns how many were written."""
+    n = 0
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("[\n")
+        first = True
+        for seq, idx, data in records:
+            if not first:
+                fh.write(",\n")
+            fh.write(f'{{ "seq_id" : {int(seq)}, "qsl_idx" : {int(idx)}, "data" : "{data.hex().upper()}" }}')
+            first = False
+            n += 1
+        fh.write("\n]\n" if n else "]\n")
+    return n
+
+
+def read_accuracy_log(path: Path) -> list[dict]:
+    """Parse an accuracy log (ours or the official one); a clear error names a bad file."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            records = json.load(fh)
+    except FileNotFoundError:
+        raise DataError(f"{path}: accuracy log not found") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: not a valid accuracy log ({exc})") from None
+    if not isinstance(records, list):
+        raise DataError(f"{path}: accuracy log must be a JSON list of records")
+    for i, r in enumerate(records):
+        if not isinstance(r, dict) or not {"seq_id", "qsl_idx", "data"} <= set(r):
+            raise DataError(f"{path}: record {i} lacks seq_id/qsl_idx/data")
+    return records
