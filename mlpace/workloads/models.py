@@ -1,0 +1,46 @@
+"""Model cache: train a workload's model once from its seed, keep the ONNX file on disk.
+
+Files live in ``$MLPACE_CACHE_DIR/models/`` (default ``~/.cache/mlpace/models/``), named
+``<workload>-<hash>.onnx`` where the hash covers workload name, model version and seed,
+so changing either trains a fresh model. Writes are atomic (temp file + rename), so
+concurrent first uses never see a half-written file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import onnx
+
+
+def cache_dir() -> Path:
+    """Root of mlpace's cache (``MLPACE_CACHE_DIR`` or ``~/.cache/mlpace``)."""
+    env = os.environ.get("MLPACE_CACHE_DIR")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "mlpace"
+
+
+def model_file(name: str, version: str, seed: int) -> Path:
+    key = hashlib.sha256(f"{name}:{version}:{seed}".encode()).hexdigest()[:16]
+    return cache_dir() / "models" / f"{name}-{key}.onnx"
+
+
+def ensure(name: str, version: str, seed: int, build: Callable[[], onnx.ModelProto]) -> Path:
+    """Return the cached model's path, training it with ``build()`` on first use."""
+    path = model_file(name, version, seed)
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    model = build()
+    fd, tmp = tempfile.mkstemp(prefix=path.stem, suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(model.SerializeToString())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
