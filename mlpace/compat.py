@@ -1,0 +1,198 @@
+"""Drop-in replacement for the official ``mlperf_loadgen`` Python module.
+
+An existing harness runs unchanged except for its import line::
+
+    import mlpace.compat as lg
+
+Names, signatures and enums follow the official bindings (``TestSettings``
+with the official attribute names and ``FromConfig``, ``LogSettings`` with
+``log_output``, ``QuerySample(id, index)``, ``QuerySampleResponse(id, data,
+size[, n_tokens])`` where ``data`` is a memory address read with ``size``
+bytes, ``ConstructSUT``/``ConstructFastSUT``/``ConstructQSL``, ``StartTest``,
+``StartTestWithLogSettings``, ``QuerySamplesComplete``, ``FirstTokenComplete``
+and the ``Destroy*`` calls). Underneath runs mlpace's engine.
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+import numpy as np
+
+from mlpace.loadgen import api as _api
+from mlpace.loadgen.settings import LoggingMode, TestMode, TestScenario, TestSettings
+
+__all__ = [
+    "ConstructFastSUT", "ConstructQSL", "ConstructSUT", "DestroyFastSUT", "DestroyQSL",
+    "DestroySUT", "FirstTokenComplete", "LogOutputSettings", "LogSettings", "LoggingMode",
+    "QuerySample", "QuerySampleResponse", "QuerySamplesComplete", "StartTest",
+    "StartTestWithLogSettings", "TestMode", "TestScenario", "TestSettings",
+]
+
+
+class QuerySample:
+    """One sample of a query: ``id`` to answer with, ``index`` into the QSL."""
+
+    __slots__ = ("id", "index")
+
+    def __init__(self, id: int = 0, index: int = 0) -> None:  # noqa: A002 - official name
+        self.id = id
+        self.index = index
+
+    def __reduce__(self):
+        return (QuerySample, (self.id, self.index))
+
+    def __repr__(self) -> str:
+        return f"QuerySample(id={self.id}, index={self.index})"
+
+
+class QuerySampleResponse:
+    """A response: ``data`` is the address of ``size`` bytes (0/0 for no payload)."""
+
+    __slots__ = ("id", "data", "size", "n_tokens")
+
+    def __init__(self, id: int = 0, data: int = 0, size: int = 0, n_tokens: int = 0) -> None:  # noqa: A002
+        self.id = id
+        self.data = data
+        self.size = size
+        self.n_tokens = n_tokens
+
+
+class LogOutputSettings:
+    def __init__(self) -> None:
+        self.outdir = "."
+        self.prefix = "mlperf_log_"
+        self.suffix = ""
+        self.prefix_with_datetime = False
+        self.copy_detail_to_stdout = False
+        self.copy_summary_to_stdout = False
+
+
+class LogSettings:
+    def __init__(self) -> None:
+        self.log_output = LogOutputSettings()
+        self.log_mode = LoggingMode.AsyncPoll
+        self.log_mode_async_poll_interval_ms = 1000
+        self.enable_trace = True
+
+    def _native(self) -> _api.LogSettings:
+        o = self.log_output
+        return _api.LogSettings(
+            outdir=o.outdir, prefix=o.prefix, suffix=o.suffix,
+            prefix_with_datetime=o.prefix_with_datetime,
+            copy_detail_to_stdout=o.copy_detail_to_stdout,
+            copy_summary_to_stdout=o.copy_summary_to_stdout,
+            enable_trace=self.enable_trace,
+        )
+
+
+class _PySUT:
+    name = "PySUT"
+
+    def __init__(self, issue_cb, flush_cb) -> None:
+        self._issue = issue_cb
+        self._flush = flush_cb
+
+    def issue_queries(self, ids: np.ndarray, indices: np.ndarray) -> None:
+        if len(ids) == 1:
+            self._issue([QuerySample(int(ids[0]), int(indices[0]))])
+        else:
+            self._issue(list(map(QuerySample, ids.tolist(), indices.tolist())))
+
+    def flush_queries(self) -> None:
+        self._flush()
+
+
+class _PyFastSUT(_PySUT):
+    name = "PyFastSUT"
+
+    def issue_queries(self, ids: np.ndarray, indices: np.ndarray) -> None:
+        self._issue(ids.tolist(), indices.tolist())
+
+
+class _PyQSL:
+    name = "PyQSL"
+
+    def __init__(self, total: int, performance: int, load_cb, unload_cb) -> None:
+        self.total_sample_count = int(total)
+        self.performance_sample_count = int(performance)
+        self._load = load_cb
+        self._unload = unload_cb
+
+    def load_samples(self, indices: np.ndarray) -> None:
+        self._load(indices.tolist())
+
+    def unload_samples(self, indices: np.ndarray) -> None:
+        self._unload(indices.tolist())
+
+
+def ConstructSUT(issue_cb, flush_queries_cb):  # noqa: N802 - official names
+    return _PySUT(issue_cb, flush_queries_cb)
+
+
+def ConstructFastSUT(fast_issue_cb, flush_queries_cb):  # noqa: N802
+    return _PyFastSUT(fast_issue_cb, flush_queries_cb)
+
+
+def ConstructQSL(total_sample_count, performance_sample_count, load_samples_to_ram, unload_samples_from_ram):  # noqa: N802
+    return _PyQSL(total_sample_count, performance_sample_count, load_samples_to_ram, unload_samples_from_ram)
+
+
+def DestroySUT(sut) -> None:  # noqa: N802
+    """Nothing to free: kept for source compatibility."""
+
+
+def DestroyFastSUT(sut) -> None:  # noqa: N802
+    """Nothing to free: kept for source compatibility."""
+
+
+def DestroyQSL(qsl) -> None:  # noqa: N802
+    """Nothing to free: kept for source compatibility."""
+
+
+def StartTest(sut, qsl, settings, audit_config_filename: str = "audit.config"):  # noqa: N802
+    return StartTestWithLogSettings(sut, qsl, settings, LogSettings(), audit_config_filename)
+
+
+def StartTestWithLogSettings(sut, qsl, settings, log_settings, audit_config_filename: str = "audit.config"):  # noqa: N802
+    """Run the test. Returns mlpace's ``TestResult`` (the official returns None)."""
+    return _api.start_test(sut, qsl, settings, log_settings._native(), audit_config_filename)
+
+
+def _payload(r: QuerySampleResponse) -> bytes:
+    if not r.data or not r.size:
+        return b""
+    return ctypes.string_at(r.data, r.size)
+
+
+def QuerySamplesComplete(responses, response_cb=None) -> None:  # noqa: N802
+    """Report responses; any thread. Payloads are read only when a log needs them."""
+    phase = _api._active
+    if phase is None:
+        return
+    if response_cb is not None:
+        for r in responses:
+            response_cb(r)
+    n = len(responses)
+    wants_data = phase.keep_all_data or phase.log_mask is not None
+    if n == 1 and not wants_data:
+        r = responses[0]
+        if r.n_tokens:
+            phase.complete([r.id], None, [r.n_tokens])
+        else:
+            phase.complete(r.id)
+        return
+    ids = [r.id for r in responses]
+    data = [_payload(r) for r in responses] if wants_data else None
+    tokens = [r.n_tokens for r in responses]
+    phase.complete(ids, data, tokens if any(tokens) else None)
+
+
+def FirstTokenComplete(responses, response_cb=None) -> None:  # noqa: N802
+    phase = _api._active
+    if phase is None:
+        return
+    if response_cb is not None:
+        for r in responses:
+            response_cb(r)
+    phase.first_token([r.id for r in responses])
