@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from mlpace.errors import ConfigError
 
@@ -74,7 +74,8 @@ class TestSettings(BaseModel):
     multi_stream_samples_per_query: int = Field(8, ge=1)
     # Server
     server_target_qps: float = Field(1.0, gt=0)
-    server_target_latency_ns: int = Field(100_000_000, gt=0)
+    # 0 is legal: mlperf.conf sets it for LLMs, whose bounds are ttft/tpot instead.
+    server_target_latency_ns: int = Field(100_000_000, ge=0)
     server_target_latency_percentile: float = Field(0.99, gt=0, lt=1)
     server_coalesce_queries: bool = False
     server_find_peak_qps_decimals_of_precision: int = Field(1, ge=0)
@@ -119,6 +120,11 @@ class TestSettings(BaseModel):
         0, ge=0, description="End the run INVALID when a query stays unanswered this long (0 = never)."
     )
 
+    # Conf-file bookkeeping (see config.py): user.conf files loaded so far, and the
+    # warnings they produced, for the detail log.
+    _user_conf_loads: int = PrivateAttr(0)
+    _conf_warnings: list = PrivateAttr(default_factory=list)
+
     @field_validator("scenario", mode="before")
     @classmethod
     def _scenario(cls, v):
@@ -142,6 +148,23 @@ class TestSettings(BaseModel):
             super().__setattr__(name, value)
         except ValidationError as exc:
             raise ConfigError(_describe(exc)) from None
+
+    def FromConfig(self, path, model: str, scenario, conf_type: int = 1) -> int:  # noqa: N802
+        """Apply a conf file like the official ``TestSettings.FromConfig``; 0 on success.
+
+        ``conf_type`` 1 = user.conf (the first one also loads the bundled mlperf.conf),
+        0 = the bundled mlperf.conf only (``path`` ignored, as officially), 2 = audit.config
+        rules. Errors raise ``ConfigError``; warnings are kept in ``conf_warnings``.
+        """
+        from mlpace.loadgen.config import from_config
+
+        from_config(self, path, model, scenario, conf_type)
+        return 0
+
+    @property
+    def conf_warnings(self) -> list[str]:
+        """Warnings from every conf file applied so far (for the detail log)."""
+        return list(self._conf_warnings)
 
     @classmethod
     def make(cls, **values) -> "TestSettings":
