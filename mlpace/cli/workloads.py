@@ -28,3 +28,30 @@ def list_workloads() -> None:
         )
     Console().print(table)
     typer.echo("Proxy workloads use small bundled or seeded data, not the MLPerf data sets.")
+
+
+@app.command("accuracy")
+def score_accuracy(
+    workload: str = typer.Argument(..., help="Workload name (see `mlpace workloads`)."),
+    log: str = typer.Argument(..., help="mlperf_log_accuracy.json, or the folder holding it (mlpace or official LoadGen)."),
+    out: str = typer.Option(None, "--out", help="Folder to write accuracy.txt into (default: the log's folder)."),
+) -> None:
+    """Score an accuracy log with the workload's accuracy script and write accuracy.txt."""
+    from pathlib import Path
+
+    from mlpace import workloads
+
+    wl = workloads.get(workload)
+    log_path = Path(log)
+    out_dir = Path(out) if out else (log_path if log_path.is_dir() else log_path.parent)
+    report = wl.score_accuracy_log(log_path, out_dir=out_dir)
+    colour = "green" if report.passed else "red"
+    Console().print(
+        f"{wl.name}: {report.metric} = {report.value:.4f} over {report.count} samples, "
+        f"target {report.target:.4f} ({report.target_note}): [{colour}]{report.verdict}[/{colour}]"
+    )
+    if not report.passed:
+        Console().print(f"  why: {report.why()}")
+    typer.echo(f"wrote {out_dir / 'accuracy.txt'}")
+    if not report.passed:
+        raise typer.Exit(1)
