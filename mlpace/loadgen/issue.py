@@ -20,7 +20,6 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from queue import Empty, SimpleQueue
 
 import numpy as np
 
@@ -107,7 +106,12 @@ class Phase:
         )
         self.ids = np.arange(self.n_samples, dtype=np.uint64)
         self.lock = threading.Lock()
-        self.tokens: SimpleQueue = SimpleQueue()  # one per finished query (stream scenarios)
+        self._cmv = memoryview(self.complete_ns)  # plain-int stores on the hot path
+        self._imv = memoryview(self.issue_ns)
+        # binary semaphore for the stream scenarios: released once per finished query,
+        # taken once per issued query (one query is in flight at a time there)
+        self._wake = threading.Lock()
+        self._wake.acquire()
         self.all_done = threading.Event()
         self.want_tokens = eff.scenario in (TestScenario.SingleStream, TestScenario.MultiStream)
         self.done_samples = 0
@@ -127,19 +131,52 @@ class Phase:
     def complete(self, ids, data=None, n_tokens=None) -> None:
         """Record completion of response ids (an int or an array of ints); any thread."""
         now = _pc()
-        if type(ids) is int and data is None and n_tokens is None and self.spq == 1:
-            with self.lock:  # the common single-sample case, no array temporaries
-                if ids < 0 or ids >= self.n_samples or self.complete_ns[ids]:
-                    self._bad_ids(np.array([ids]))
-                    return
-                self.complete_ns[ids] = now
-                self.done_samples += 1
+        if type(ids) is not int:
+            if len(ids) != 1:
+                self._complete_many(now, ids, data, n_tokens)
+                return
+            ids = int(ids[0])
+            if data is not None:
+                data = data[0]
+                if data is not None:
+                    data = [data]
+            if n_tokens is not None:
+                n_tokens = n_tokens[0]
+        elif data is not None:
+            data = [data] if not isinstance(data, (list, tuple)) else data
+        with self.lock:  # one sample: plain-int bookkeeping, no array temporaries
+            cmv = self._cmv
+            if ids < 0 or ids >= self.n_samples or cmv[ids]:
+                self._bad_ids(np.array([ids], dtype=np.int64))
+                return
+            cmv[ids] = now
+            self.done_samples += 1
+            if self.spq == 1:
+                finished = True
+            else:
+                q = ids // self.spq
+                self.remaining[q] -= 1
+                finished = not self.remaining[q]
+            if finished:
                 self.done_queries += 1
                 if self.want_tokens:
-                    self.tokens.put(None)
-                if self.done_samples >= self.target_samples:
-                    self.all_done.set()
-            return
+                    self._wake_issuer()
+            if data is not None:
+                self._keep_data(np.array([ids]), data)
+            if n_tokens is not None:
+                if self.n_tokens is None:
+                    self.n_tokens = np.zeros(self.n_samples, dtype=np.int64)
+                self.n_tokens[ids] = n_tokens
+            if self.done_samples >= self.target_samples:
+                self.all_done.set()
+
+    def _wake_issuer(self) -> None:
+        try:
+            self._wake.release()
+        except RuntimeError:  # already released (only after an error)
+            pass
+
+    def _complete_many(self, now: int, ids, data, n_tokens) -> None:
         arr = np.asarray(ids).reshape(-1)
         if arr.dtype.kind not in "iu":
             arr = arr.astype(np.int64)
@@ -149,26 +186,24 @@ class Phase:
             if int(arr.min()) < 0 or int(arr.max()) >= self.n_samples:
                 self._bad_ids(arr)
                 return
-            if arr.size == 1:
-                if self.complete_ns[arr[0]]:
-                    self._bad_ids(arr)
-                    return
-            elif self.complete_ns[arr].any() or len(np.unique(arr)) != arr.size:
+            if self.complete_ns[arr].any() or _has_duplicates(arr):
                 self._bad_ids(arr)
                 return
             self.complete_ns[arr] = now
             self.done_samples += arr.size
             if self.spq == 1:
                 finished = arr.size
+            elif self.n_queries == 1:  # Offline: one query holds every sample
+                self.remaining[0] -= arr.size
+                finished = int(self.remaining[0] == 0)
             else:
                 q = arr // self.spq
                 uq, counts = np.unique(q, return_counts=True)
                 self.remaining[uq] -= counts
                 finished = int(np.count_nonzero(self.remaining[uq] == 0))
             self.done_queries += finished
-            if self.want_tokens:
-                for _ in range(finished):
-                    self.tokens.put(None)
+            if self.want_tokens and finished:
+                self._wake_issuer()
             if data is not None:
                 self._keep_data(arr, data)
             if n_tokens is not None:
@@ -215,7 +250,7 @@ class Phase:
             self.errors.append(msg)
         self.all_done.set()
         if self.want_tokens:
-            self.tokens.put(None)
+            self._wake_issuer()
 
     # ---------------------------------------------------------------- issuing
     def run(self, sut, *, natural_stop: bool) -> PhaseRecord:
@@ -279,49 +314,51 @@ class Phase:
     def _run_stream(self, sut, start: int, natural_stop: bool):
         eff = self.eff
         spq = self.spq
-        issue_ns = self.issue_ns
+        issue_mv = self._imv
         ids = self.ids
         idx = self.plan.sample_index
         issue = sut.issue_queries
-        get = self.tokens.get
+        acquire = self._wake.acquire
+        errors = self.errors
         min_ns = eff.min_duration_ms * 1_000_000
-        max_ns = eff.max_duration_ms * 1_000_000
+        max_ns = eff.max_duration_ms * 1_000_000 or (1 << 62)
         min_q = eff.min_query_count
-        max_q = eff.max_query_count
+        max_q = eff.max_query_count or (1 << 62)
         wait = 0.25 if not self.timeout_ns else min(0.25, self.timeout_ns / 1e9)
         progress = self.progress
-        next_progress = start + 100_000_000
+        next_progress = start + 100_000_000 if progress is not None else (1 << 62)
         nq = self.n_queries
         q = 0
+        lo = 0
         end = END_RAN_OUT if natural_stop else END_ALL_ISSUED
+        stop_q = min_q if natural_stop else (1 << 62)  # natural stop is checked from here on
         while q < nq:
             now = _pc()
             elapsed = now - start
-            if max_q and q >= max_q:
+            if q >= max_q:
                 end = END_MAX_QUERIES
                 break
-            if max_ns and elapsed >= max_ns:
+            if elapsed >= max_ns:
                 end = END_MAX_DURATION
                 break
-            if progress is not None and now >= next_progress:
+            if now >= next_progress:
                 progress(q, nq, elapsed)
                 next_progress = now + 100_000_000
-            issue_ns[q] = now
-            lo = q * spq
+            issue_mv[q] = now
+            hi = lo + spq
             try:
-                issue(ids[lo : lo + spq], idx[lo : lo + spq])
+                issue(ids[lo:hi], idx[lo:hi])
             except Exception as exc:  # noqa: BLE001
                 raise _SUTFault(f"SUT raised {type(exc).__name__} in issue_queries: {exc}", q + 1) from exc
             q += 1
-            try:
-                get(True, wait)
-            except Empty:
+            lo = hi
+            if not acquire(True, wait):
                 self._wait_token(q, now)
-            if self.errors:
-                raise _SUTFault(self.errors[0], q)
+            if errors:
+                raise _SUTFault(errors[0], q)
             # the official rule: the last query is the first one issued at or after
             # min_duration once min_query_count queries have been issued
-            if natural_stop and q >= min_q and elapsed >= min_ns:
+            if q >= stop_q and elapsed >= min_ns:
                 end = END_NATURAL
                 break
         return q, end
@@ -336,11 +373,8 @@ class Phase:
                     f"{self.eff.sut_timeout_ms}",
                     q,
                 )
-            try:
-                self.tokens.get(True, 0.25)
+            if self._wake.acquire(True, 0.25):
                 return
-            except Empty:
-                continue
 
     def _run_server(self, sut, start: int):
         eff = self.eff
@@ -423,6 +457,16 @@ class Phase:
                     )
         if self.errors:
             return
+
+
+def _has_duplicates(arr: np.ndarray) -> bool:
+    """True if an id occurs twice; O(n) for the usual ascending batches, a sort otherwise."""
+    if arr.size < 2:
+        return False
+    if bool((arr[1:] > arr[:-1]).all()):
+        return False
+    srt = np.sort(arr)
+    return bool((srt[1:] == srt[:-1]).any())
 
 
 class _SUTFault(Exception):
