@@ -378,18 +378,20 @@ class Phase:
 
     def _run_server(self, sut, start: int):
         eff = self.eff
-        issue_ns = self.issue_ns
+        issue_mv = self._imv
         ids = self.ids
         idx = self.plan.sample_index
         issue = sut.issue_queries
+        errors = self.errors
         sched = self.plan.scheduled_ns
-        max_ns = eff.max_duration_ms * 1_000_000
-        max_q = eff.max_query_count
-        max_async = eff.max_async_queries
+        max_ns = eff.max_duration_ms * 1_000_000 or (1 << 62)
+        max_q = eff.max_query_count or (1 << 62)
+        max_async = eff.max_async_queries or (1 << 62)
         progress = self.progress
-        next_progress = start + 100_000_000
+        next_progress = start + 100_000_000 if progress is not None else (1 << 62)
         nq = self.n_queries
         sleep = time.sleep
+        spin_from = 2 * _SPIN_NS
         chunk = 65536
         q = 0
         for c0 in range(0, nq, chunk):
@@ -397,33 +399,36 @@ class Phase:
                 target = start + offset
                 now = _pc()
                 if now < target:
-                    if target - now > 2 * _SPIN_NS:
+                    if target - now > spin_from:
                         sleep((target - now - _SPIN_NS) * 1e-9)
-                    now = _pc()
+                        now = _pc()
                     while now < target:  # sleep(0) hands the GIL to SUT threads while spinning
                         sleep(0)
                         now = _pc()
-                if max_q and q >= max_q:
+                if q >= max_q:
                     return q, END_MAX_QUERIES
-                if max_ns and now - start >= max_ns:
+                if now - start >= max_ns:
                     return q, END_MAX_DURATION
-                if max_async and q - self.done_queries >= max_async:
-                    raise _SUTFault(END_TOO_MANY[len("Ending early: "):].rstrip(".")
-                                    + f" ({q - self.done_queries} outstanding, "
-                                    f"server_max_async_queries={max_async})", q)
-                if progress is not None and now >= next_progress:
+                if q - self.done_queries >= max_async:
+                    raise _SUTFault(
+                        f"Too many outstanding queries ({q - self.done_queries} outstanding, "
+                        f"server_max_async_queries={max_async})",
+                        q,
+                    )
+                if now >= next_progress:
                     progress(q, nq, now - start)
                     next_progress = now + 100_000_000
-                issue_ns[q] = now
+                issue_mv[q] = now
+                hi = q + 1
                 try:
-                    issue(ids[q : q + 1], idx[q : q + 1])
+                    issue(ids[q:hi], idx[q:hi])
                 except Exception as exc:  # noqa: BLE001
                     raise _SUTFault(
-                        f"SUT raised {type(exc).__name__} in issue_queries: {exc}", q + 1
+                        f"SUT raised {type(exc).__name__} in issue_queries: {exc}", hi
                     ) from exc
-                q += 1
-                if self.errors:
-                    raise _SUTFault(self.errors[0], q)
+                q = hi
+                if errors:
+                    raise _SUTFault(errors[0], q)
         return q, END_ALL_ISSUED
 
     def _run_offline(self, sut, start: int):
