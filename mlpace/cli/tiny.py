@@ -1,0 +1,177 @@
+"""``mlpace tiny``: run MLPerf Tiny benchmarks on a board over serial, or on the simulator.
+
+Commands only parse options, print progress and hand off to ``mlpace.tiny``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from mlpace.cli import app
+from mlpace.errors import ConfigError
+
+sub = typer.Typer(help="MLPerf Tiny host runner (serial protocol, performance/accuracy/energy) and simulated board.",
+                  no_args_is_help=True)
+app.add_typer(sub, name="tiny")
+console = Console(stderr=False)
+
+
+def _board(benchmark: str, mode: str, baud: Optional[int], pace: bool, jitter: float, macs_per_s: float,
+           drop_rate: float = 0.0, garbage_rate: float = 0.0, hang_after: Optional[int] = None,
+           hang_at_infer: Optional[int] = None, unplug_after: Optional[int] = None, seed: int = 0,
+           noise_ma: float = 0.0):
+    from pydantic import ValidationError
+
+    from mlpace.tiny import benchmarks
+    from mlpace.tiny.sim.board import SimulatedBoard
+    from mlpace.tiny.sim.cost import CostModel
+    from mlpace.tiny.sim.faults import FaultPlan
+
+    if mode not in ("performance", "energy"):
+        raise ConfigError(f"simulator --mode must be performance or energy, got {mode!r}")
+    bench = benchmarks.get(benchmark)
+    try:
+        cost = CostModel(macs=bench.macs, macs_per_s=macs_per_s, jitter=jitter)
+        faults = FaultPlan(drop_rate=drop_rate, garbage_rate=garbage_rate, hang_after=hang_after,
+                           hang_at_infer=hang_at_infer, unplug_after=unplug_after, seed=seed)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise ConfigError(f"simulator option {'.'.join(map(str, err['loc']))!r}: {err['msg']}") from None
+    return SimulatedBoard(bench.name, mode=mode, baud=baud, pace=pace, faults=faults, cost=cost, seed=seed,
+                          noise_ma=noise_ma)
+
+
+@sub.command("simulate")
+def simulate(
+    benchmark: str = typer.Option(..., "--benchmark", "-b", help="ic, vww, kws or ad (or ic01, ...)"),
+    mode: str = typer.Option("performance", help="firmware timestamp mode: performance or energy"),
+    baud: Optional[int] = typer.Option(None, help="UART baud rate (default 115200; 9600 in energy mode)"),
+    pace: bool = typer.Option(True, "--pace/--no-pace", help="pace bytes at the baud rate like a real UART"),
+    jitter: float = typer.Option(0.01, help="relative std-dev of each inference's duration"),
+    macs_per_s: float = typer.Option(50e6, help="simulated MCU speed in MAC/s (cost model)"),
+    drop_rate: float = typer.Option(0.0, help="fault: probability each output byte is lost"),
+    garbage_rate: float = typer.Option(0.0, help="fault: probability an output line is replaced by noise"),
+    hang_after: Optional[int] = typer.Option(None, help="fault: stop answering after this many commands"),
+    hang_at_infer: Optional[int] = typer.Option(None, help="fault: the k-th infer never finishes"),
+    unplug_after: Optional[int] = typer.Option(None, help="fault: vanish from the bus after this many commands"),
+    seed: int = typer.Option(0, help="seed of jitter, noise and faults"),
+) -> None:
+    """Expose a simulated board on a pseudo-terminal and serve until Ctrl-C."""
+    board = _board(benchmark, mode, baud, pace, jitter, macs_per_s, drop_rate, garbage_rate, hang_after,
+                   hang_at_infer, unplug_after, seed)
+    board.start()
+    c = board.cost
+    console.print(f"simulated {board.bench.model_id} board ({mode} firmware, {board.baud} baud)")
+    console.print(f"  cost model: {c.inference_us / 1000:.3f} ms/inference → {c.throughput:.3f} inf./sec., "
+                  f"{c.energy_uj:.3f} uJ/inf.")
+    label = "IO manager port" if board.monitor_port else "DUT port"
+    console.print(f"{label}: {board.port}")
+    if board.monitor_port:
+        console.print(f"energy monitor port: {board.monitor_port}")
+    extra = f" --monitor-port {board.monitor_port}" if board.monitor_port else ""
+    console.print(f"try: mlpace tiny run --port {board.port}{extra} --benchmark {board.bench.name} --mode {mode}")
+    console.print("Ctrl-C to stop.")
+    try:
+        board.server.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        board.stop()
+
+
+@sub.command("run")
+def run_cmd(
+    benchmark: str = typer.Option(..., "--benchmark", "-b", help="ic, vww, kws or ad (or ic01, ...)"),
+    mode: str = typer.Option("performance", "--mode", "-m", help="performance, accuracy or energy"),
+    port: Optional[str] = typer.Option(None, help="serial port of the DUT (or of the IO manager in energy mode)"),
+    monitor_port: Optional[str] = typer.Option(None, help="serial port of the energy monitor (energy mode)"),
+    simulate: bool = typer.Option(False, "--simulate", help="start a simulated board and run against it"),
+    baud: Optional[int] = typer.Option(None, help="baud rate (default 115200; 9600 in energy mode)"),
+    system: str = typer.Option("mlpace-sim", help="system name in the results tree"),
+    results_dir: Path = typer.Option(Path("results"), help="root of results/<system>/<benchmark>/<mode>/"),
+    windows: int = typer.Option(5, help="windows (official: 5)"),
+    min_window_s: float = typer.Option(10.0, help="minimum window length in seconds (official: 10)"),
+    n: Optional[int] = typer.Option(None, help="inferences per window (default: tuned automatically)"),
+    warmups: Optional[int] = typer.Option(None, help="warm-up inferences W (default per benchmark)"),
+    timeout: float = typer.Option(5.0, help="per-command timeout in seconds"),
+    retries: int = typer.Option(2, help="retries of a command after a timeout or malformed reply"),
+    dataset: Optional[Path] = typer.Option(None, help="folder with y_labels.csv and .bin files (official layout)"),
+    max_files: Optional[int] = typer.Option(None, help="accuracy mode: use only the first N files"),
+    sim_pace: bool = typer.Option(False, "--sim-pace/--no-sim-pace", help="with --simulate: pace at the baud rate"),
+) -> None:
+    """Run one benchmark in one mode and write the results tree."""
+    from mlpace.tiny.runner import make_config, run
+
+    if not simulate and not port:
+        raise ConfigError("give --port PORT (the board's serial port) or --simulate")
+    board = None
+    if simulate:
+        board = _board(benchmark, "energy" if mode == "energy" else "performance", baud, sim_pace, 0.01, 50e6)
+        board.start()
+        port, monitor_port = board.port, board.monitor_port or monitor_port
+        console.print(f"simulated board on {port}" + (f", energy monitor on {monitor_port}" if monitor_port else ""))
+    try:
+        config = make_config(benchmark=benchmark, mode=mode, port=port, monitor_port=monitor_port, baud=baud,
+                             system=system, results_dir=results_dir, windows=windows, min_window_s=min_window_s,
+                             n=n, warmups=warmups, command_timeout_s=timeout, retries=retries, dataset_dir=dataset,
+                             max_files=max_files)
+        result = run(config, progress=_progress)
+    finally:
+        if board is not None:
+            board.stop()
+    _summary(result, config)
+
+
+def _progress(event: str, info: dict) -> None:
+    if event == "connected":
+        console.print(f"connected: {info['name']} running {info['model']} ({info['mode']} firmware)")
+    elif event == "calibrated":
+        console.print(f"calibration: N={info['n']} took {info['runtime_s']:.3f} s")
+    elif event == "window":
+        energy = f", {info['uj_per_inference']:.3f} uJ/inf." if info.get("uj_per_inference") is not None else ""
+        console.print(f"window {info['index']}/{info['of']}: N={info['n']}, {info['runtime_s']:.3f} s, "
+                      f"{info['throughput']:.3f} inf./sec.{energy}")
+    elif event == "file" and (info["index"] % 50 == 0 or info["index"] == info["of"]):
+        console.print(f"accuracy: {info['index']}/{info['of']} files")
+
+
+def _summary(result, config) -> None:
+    from mlpace.tiny.results import result_dir
+
+    table = Table(title=f"{result.model_id} {result.mode}")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    if result.median_throughput is not None:
+        table.add_row("median throughput (inf./sec.)", f"{result.median_throughput:.3f}")
+        table.add_row("latency (ms)", f"{result.latency_ms:.3f}")
+    if result.median_uj_per_inference is not None:
+        table.add_row("median energy (uJ/inf.)", f"{result.median_uj_per_inference:.3f}")
+    if result.top1 is not None:
+        table.add_row("top-1", f"{result.top1 * 100:.1f}%")
+    if result.auc is not None:
+        table.add_row("AUC", f"{result.auc:.3f}")
+    if result.mode != "accuracy":
+        table.add_row("compliant window rules", "yes" if result.compliant else "no")
+    console.print(table)
+    for note in result.notes:
+        console.print(f"[yellow]note:[/yellow] {note}")
+    console.print(f"results: {result_dir(config.results_dir, config.system, result.benchmark, result.mode)}")
+
+
+@sub.command("data")
+def data_cmd(
+    benchmark: str = typer.Option(..., "--benchmark", "-b", help="ic, vww, kws or ad"),
+    out: Path = typer.Option(..., "--out", help="folder to write y_labels.csv and the .bin files into"),
+) -> None:
+    """Write a benchmark's embeddable accuracy set in the official file layout."""
+    from mlpace.tiny import benchmarks, dataset
+
+    bench = benchmarks.get(benchmark)
+    samples = benchmarks.accuracy_samples(bench)
+    dataset.write_dataset(bench, samples, out)
+    console.print(f"wrote {len(samples)} files and {dataset.LABELS_FILE} to {out} ({bench.data_note})")

@@ -1,0 +1,120 @@
+"""Energy measurement: the energy-monitor interface, the simulated monitor's client, and
+the official per-window computation (energy between the last two timestamp edges / N).
+
+A real monitor (LPM01A, Joulescope JS220, N6705) can be added by implementing
+``EnergyMonitor``: ``start()`` begins a capture, ``stop()`` returns its ``Capture``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from mlpace.errors import DeviceError
+from mlpace.tiny import protocol as p
+from mlpace.tiny.link import SerialLink
+from mlpace.tiny.transcript import Transcript
+
+
+@dataclass
+class Capture:
+    """Current samples and timestamp edges of one capture, times relative to its start."""
+
+    rate_hz: float
+    voltage_v: float
+    current_a: np.ndarray
+    edges_s: list[float]
+
+
+@dataclass(frozen=True)
+class WindowEnergy:
+    energy_uj: float  # between the last two edges
+    time_s: float
+    n: int
+
+    @property
+    def power_uw(self) -> float:
+        return self.energy_uj / self.time_s if self.time_s > 0 else math.nan
+
+    @property
+    def uj_per_inference(self) -> float:
+        return self.energy_uj / self.n
+
+    @property
+    def throughput(self) -> float:
+        return self.n / self.time_s if self.time_s > 0 else math.nan
+
+
+def window_energy(capture: Capture, n: int) -> WindowEnergy:
+    """Energy of the samples between the last two timestamp edges, as the official runner does."""
+    if len(capture.edges_s) < 2:
+        raise DeviceError(
+            f"too few timestamps found: the energy monitor saw {len(capture.edges_s)} timestamp edge(s) in the "
+            "window, 2 are needed; is the DUT running energy-mode firmware with its timestamp pin wired to the "
+            "monitor?"
+        )
+    t_a, t_b = capture.edges_s[-2], capture.edges_s[-1]
+    i_a = math.ceil(t_a * capture.rate_hz)
+    i_b = math.floor(t_b * capture.rate_hz)
+    joules = float(np.sum(capture.current_a[i_a:i_b])) * capture.voltage_v / capture.rate_hz
+    return WindowEnergy(energy_uj=joules * 1e6, time_s=t_b - t_a, n=n)
+
+
+class EnergyMonitor(Protocol):
+    voltage_v: float
+
+    def start(self) -> None: ...
+    def stop(self) -> Capture: ...
+    def close(self) -> None: ...
+
+
+class SerialMonitor:
+    """Client of mlpace's simulated energy monitor (``mlpace tiny simulate --mode energy``)."""
+
+    def __init__(self, port: str, transcript: Transcript, timeout_s: float = 10.0) -> None:
+        self.link = SerialLink(port, p.DEFAULT_BAUD, transcript, source="emon")
+        self.timeout_s = timeout_s
+        self.voltage_v = float(self._field(self._command("voltage"), "m-voltage-mv[")) / 1000.0
+
+    def _command(self, cmd: str) -> list[str]:
+        self.link.send(cmd)
+        deadline = time.monotonic() + self.timeout_s
+        lines: list[str] = []
+        while True:
+            line = self.link.read_line(deadline, f"'m-ready' from the energy monitor after '{cmd}'")
+            if line is None:
+                raise DeviceError(f"energy monitor on {self.link.port} did not answer '{cmd}' within "
+                                  f"{self.timeout_s:g} s; last lines: {list(self.link.recent)}")
+            if line == p.READY:
+                break
+            err = p.parse_error(line)
+            if err is not None:
+                raise DeviceError(f"energy monitor on {self.link.port} rejected '{cmd}': {err}")
+            lines.append(line)
+        return lines
+
+    @staticmethod
+    def _field(lines: list[str], prefix: str) -> str:
+        for ln in lines:
+            if ln.startswith(prefix) and ln.endswith("]"):
+                return ln[len(prefix):-1]
+        raise DeviceError(f"energy monitor reply lacks '{prefix}...]': {lines}")
+
+    def start(self) -> None:
+        self._command("trace on")
+
+    def stop(self) -> Capture:
+        lines = self._command("trace off")
+        rate = float(self._field(lines, "m-rate-hz["))
+        edges_text = self._field(lines, "m-edges-us[")
+        edges = [int(e) / 1e6 for e in edges_text.split(",") if e]
+        samples = [ln[len("m-samples-ua["):-1] for ln in lines if ln.startswith("m-samples-ua[")]
+        ua = np.array([float(v) for chunk in samples for v in chunk.split(",") if v], dtype=np.float64)
+        return Capture(rate_hz=rate, voltage_v=self.voltage_v, current_a=ua * 1e-6, edges_s=edges)
+
+    def close(self) -> None:
+        self.link.close()

@@ -1,0 +1,250 @@
+"""The MLPerf Tiny host runner: performance, accuracy and energy modes over serial links.
+
+``run(config)`` opens the links, checks the device's timestamp mode and model, runs the
+mode, and writes ``results.txt``, ``results.json`` and the ``log.txt`` transcript into
+``<results>/<system>/<benchmark>/<mode>/``. If the device fails mid-run, the windows or
+files already finished are written (marked incomplete) before the error is raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from mlpace.errors import ConfigError, DeviceError, MlpaceError
+from mlpace.tiny import benchmarks, dataset
+from mlpace.tiny import protocol as p
+from mlpace.tiny.benchmarks import TinyBenchmark
+from mlpace.tiny.dut import DutClient, infer_timeout, tuned_n
+from mlpace.tiny.energy import EnergyMonitor, SerialMonitor, window_energy
+from mlpace.tiny.link import SerialLink
+from mlpace.tiny.results import PerfWindow, TinyResult, result_dir, write_results
+from mlpace.tiny.transcript import Transcript
+
+MODES = ("performance", "accuracy", "energy")
+MAX_WINDOW_REDOS = 3
+
+
+class RunConfig(BaseModel):
+    """Everything one tiny run needs; validated at the edge (CLI or API)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    benchmark: str
+    mode: str = "performance"
+    port: str
+    baud: int | None = Field(default=None, gt=0, description="default 115200, 9600 in energy mode")
+    monitor_port: str | None = None
+    system: str = "mlpace-sim"
+    results_dir: Path = Path("results")
+    windows: int = Field(default=5, ge=1, description="official: 5")
+    min_window_s: float = Field(default=10.0, gt=0, description="official: 10 s")
+    n: int | None = Field(default=None, ge=1, description="fixed N; default tuned automatically")
+    warmups: int | None = Field(default=None, ge=0, description="W; default per benchmark")
+    command_timeout_s: float = Field(default=5.0, gt=0)
+    first_infer_timeout_s: float = Field(default=120.0, gt=0)
+    retries: int = Field(default=2, ge=0)
+    boot_wait_s: float = Field(default=1.0, ge=0)
+    dataset_dir: Path | None = None
+    max_files: int | None = Field(default=None, ge=1, description="accuracy: first N files only")
+
+    @field_validator("mode")
+    @classmethod
+    def _mode(cls, v: str) -> str:
+        if v not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, got {v!r}")
+        return v
+
+    @field_validator("benchmark")
+    @classmethod
+    def _bench(cls, v: str) -> str:
+        return benchmarks.get(v).name
+
+    @property
+    def bench(self) -> TinyBenchmark:
+        return benchmarks.get(self.benchmark)
+
+    @property
+    def effective_baud(self) -> int:
+        return self.baud or (p.ENERGY_BAUD if self.mode == "energy" else p.DEFAULT_BAUD)
+
+
+Progress = Callable[[str, dict], None]
+
+
+def make_config(**kwargs) -> RunConfig:
+    """``RunConfig(**kwargs)`` with pydantic errors turned into one ``ConfigError`` line."""
+    from pydantic import ValidationError
+
+    try:
+        return RunConfig(**kwargs)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(x) for x in first["loc"])
+        raise ConfigError(f"tiny run setting {key!r}: {first['msg']}") from None
+    except ConfigError:
+        raise
+
+
+def run(config: RunConfig, progress: Progress | None = None, monitor: EnergyMonitor | None = None) -> TinyResult:
+    """Run one benchmark in one mode; return the result (also written to disk)."""
+    bench = config.bench
+    progress = progress or (lambda event, info: None)
+    transcript = Transcript()
+    folder = result_dir(config.results_dir, config.system, bench.name, config.mode)
+    result = TinyResult(benchmark=bench.name, model_id=bench.model_id, mode=config.mode, system=config.system,
+                        min_window_s=config.min_window_s, required_windows=config.windows,
+                        notes=[f"{bench.data_note}; {benchmarks.NOT_COMPARABLE}."] if config.dataset_dir is None else [])
+    samples = dataset.read_dataset(bench, config.dataset_dir or dataset.default_dataset(bench))
+    link = None
+    own_monitor = False
+    try:
+        energy = config.mode == "energy"
+        if energy and monitor is None:
+            if not config.monitor_port:
+                raise ConfigError("energy mode needs --monitor-port (the energy monitor's serial port)")
+            monitor = SerialMonitor(config.monitor_port, transcript, timeout_s=max(10.0, config.command_timeout_s))
+            own_monitor = True
+        link = SerialLink(config.port, config.effective_baud, transcript, source="io" if energy else "dut")
+        client = DutClient(link, via_io_manager=energy, command_timeout_s=config.command_timeout_s,
+                           retries=config.retries, boot_wait_s=config.boot_wait_s)
+        client.boot()
+        client.require_mode(p.MODE_ENERGY if energy else p.MODE_PERFORMANCE)
+        client.identify()
+        result.device_name = client.name or ""
+        if client.model and client.model != bench.model_id:
+            raise DeviceError(f"the device on {config.port} runs model {client.model!r} but --benchmark "
+                              f"{bench.name} needs {bench.model_id!r}; flash the {bench.model_id} firmware")
+        progress("connected", {"name": client.name, "model": client.model, "mode": client.mode})
+        if config.mode == "accuracy":
+            _accuracy(config, bench, client, samples, result, progress)
+        else:
+            _windows(config, bench, client, samples, result, progress, monitor if energy else None)
+    except MlpaceError as exc:
+        result.incomplete = str(exc)
+        transcript.note(f"run stopped: {exc}")
+        raise
+    except KeyboardInterrupt:
+        result.incomplete = "interrupted by the user"
+        raise
+    finally:
+        if link is not None:
+            link.close()
+        if own_monitor and monitor is not None:
+            monitor.close()
+        write_results(result, folder, transcript.elapsed())
+        transcript.write(folder / "log.txt")
+    return result
+
+
+def _windows(config: RunConfig, bench: TinyBenchmark, client: DutClient, samples, result: TinyResult,
+             progress: Progress, monitor: EnergyMonitor | None) -> None:
+    """Performance or energy mode: calibrate N, then the windows, each on a different input."""
+    w = bench.default_w if config.warmups is None else config.warmups
+    result.warmups = w
+    n = config.n or bench.default_n
+    inputs = [dataset.windows_of(bench, s)[0] for s in samples]  # ad01: the first window of each file
+    per_inf: float | None = None
+
+    def one(data: bytes, n: int) -> tuple[float, float | None, float | None]:
+        """Load, infer; return (runtime s, energy uJ or None, start s or None)."""
+        nonlocal per_inf
+        if monitor is not None:
+            monitor.start()
+        client.load(data)
+        timeout = infer_timeout(config.command_timeout_s, per_inf, n, w, config.first_infer_timeout_s)
+        reply = client.infer(n, w, timeout=timeout)
+        if monitor is not None:
+            cap = monitor.stop()
+            we = window_energy(cap, n)
+            runtime, energy_uj, start = we.time_s, we.energy_uj, cap.edges_s[-2]
+        else:
+            runtime, energy_uj, start = reply.elapsed_us / 1e6, None, None
+        per_inf = runtime / n
+        return runtime, energy_uj, start
+
+    if config.n is None:
+        runtime, _, _ = one(inputs[0], n)
+        progress("calibrated", {"n": n, "runtime_s": runtime})
+        client.link.transcript.note(f"calibration: {n} inferences took {runtime:.3f} s")
+        if runtime < config.min_window_s:
+            n = tuned_n(n, runtime, config.min_window_s)
+        client.link.transcript.note(f"N = {n} for windows of >= {config.min_window_s:g} s")
+    for k in range(config.windows):
+        data = inputs[k % len(inputs)]
+        name = samples[k % len(samples)].name
+        for redo in range(MAX_WINDOW_REDOS + 1):
+            runtime, energy_uj, start = one(data, n)
+            if runtime >= config.min_window_s:
+                break
+            if config.n is not None:
+                raise ConfigError(f"window {k + 1} lasted {runtime:.3f} s < {config.min_window_s:g} s with fixed "
+                                  f"N={n}; raise --n or leave N to the runner")
+            client.link.transcript.note(f"window {k + 1} lasted {runtime:.3f} s < {config.min_window_s:g} s; "
+                                        "raising N and repeating it")
+            n = tuned_n(n, runtime, config.min_window_s)
+        else:
+            raise DeviceError(f"window {k + 1} stayed under {config.min_window_s:g} s after {MAX_WINDOW_REDOS} "
+                              "increases of N; the device's timing is unstable")
+        start_s = None if start is None else client.link.transcript.elapsed()
+        win = PerfWindow(index=k + 1, file=name, n=n, runtime_s=runtime, energy_uj=energy_uj, start_s=start_s)
+        result.windows.append(win)
+        progress("window", {"index": k + 1, "of": config.windows, "n": n, "runtime_s": runtime,
+                            "throughput": win.throughput,
+                            "uj_per_inference": None if energy_uj is None else energy_uj / n})
+
+
+def _accuracy(config: RunConfig, bench: TinyBenchmark, client: DutClient, samples, result: TinyResult,
+              progress: Progress) -> None:
+    """``infer 1 0`` on every file; top-1 on normalised outputs, or AUC of mean window scores."""
+    chosen = samples[: config.max_files] if config.max_files else samples
+    if config.max_files:
+        result.notes.append(f"accuracy on the first {len(chosen)} of {len(samples)} files only.")
+    labels: list[int] = []
+    outputs: list[np.ndarray] = []
+    try:
+        _classify_files(config, bench, client, chosen, labels, outputs, result, progress)
+    finally:
+        if labels:
+            _score(bench, labels, outputs, result)
+
+
+def _classify_files(config, bench, client, chosen, labels, outputs, result, progress) -> None:
+    for i, sample in enumerate(chosen):
+        rows = []
+        for payload in dataset.windows_of(bench, sample):
+            client.load(payload)
+            timeout = max(config.command_timeout_s, 2.0)
+            reply = client.infer(1, 0, timeout=timeout)
+            out = np.asarray(reply.results, dtype=np.float64)
+            if out.size != bench.n_outputs:
+                raise DeviceError(f"{bench.model_id} should print {bench.n_outputs} result(s), the device printed "
+                                  f"{out.size}: m-results-{reply.results}")
+            if bench.metric == "top1" and out.sum() > 0:
+                out = out / out.sum()  # the official runner normalises outputs to sum 1
+            rows.append(out)
+        outputs.append(np.mean(rows, axis=0))
+        labels.append(sample.label)
+        result.files = i + 1
+        progress("file", {"index": i + 1, "of": len(chosen)})
+
+
+def _score(bench: TinyBenchmark, labels, outputs, result: TinyResult) -> None:
+    from sklearn.metrics import roc_auc_score
+
+    y = np.asarray(labels)
+    scores = np.asarray(outputs)
+    if bench.metric == "top1":
+        result.top1 = float(np.mean(scores.argmax(axis=1) == y))
+    if len(np.unique(y)) < 2:
+        result.auc = None
+        return
+    if bench.metric == "auc":
+        result.auc = float(roc_auc_score(y, scores[:, 0]))
+    elif scores.shape[1] == 2:
+        result.auc = float(roc_auc_score(y, scores[:, 1]))
+    elif len(np.unique(y)) == scores.shape[1]:
+        result.auc = float(roc_auc_score(y, scores, multi_class="ovr"))
