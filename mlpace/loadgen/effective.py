@@ -9,7 +9,6 @@ issue loop, the verdict and the logs all read one frozen object.
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 
 from mlpace.errors import ConfigError
@@ -94,8 +93,13 @@ def derive(settings: TestSettings, qsl_total: int, qsl_performance: int) -> Effe
     else:  # Offline: one query holding every sample
         target_qps = s.offline_expected_qps
         percentile = 0.99  # not used by Offline; logged as the official does
-        by_duration = math.ceil(1.1 * (s.min_duration_ms / 1000.0) * target_qps) if s.min_duration_ms else 0
-        spq = max(s.min_query_count, by_duration, 1)
+        # official: uint64(1.1 * duration_s * qps), truncated; the audit modes that
+        # reuse samples (performance_issue_unique/same) issue the loaded set once
+        by_duration = int(1.1 * (s.min_duration_ms / 1000.0) * target_qps)
+        if s.performance_issue_unique or s.performance_issue_same:
+            spq = perf_count
+        else:
+            spq = max(s.min_query_count, by_duration, 1)
         min_query_count = 1
         target_duration_ms = 0
     return EffectiveSettings(
