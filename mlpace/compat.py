@@ -94,10 +94,11 @@ class _PySUT:
         self._flush = flush_cb
 
     def issue_queries(self, ids: np.ndarray, indices: np.ndarray) -> None:
-        if len(ids) == 1:
-            self._issue([QuerySample(int(ids[0]), int(indices[0]))])
-        else:
-            self._issue(list(map(QuerySample, ids.tolist(), indices.tolist())))
+        self._issue(list(map(QuerySample, ids.tolist(), indices.tolist())))
+
+    def _issue_single(self, id: int, index: int) -> None:  # noqa: A002
+        """Engine-internal: a one-sample query given as Python ints (no array round trip)."""
+        self._issue([QuerySample(id, index)])
 
     def flush_queries(self) -> None:
         self._flush()
@@ -170,18 +171,15 @@ def QuerySamplesComplete(responses, response_cb=None) -> None:  # noqa: N802
     phase = _api._active
     if phase is None:
         return
+    if response_cb is None and len(responses) == 1 and not phase.wants_data:
+        r = responses[0]
+        if not r.n_tokens:
+            phase.complete_one(r.id)
+            return
     if response_cb is not None:
         for r in responses:
             response_cb(r)
-    n = len(responses)
-    wants_data = phase.keep_all_data or phase.log_mask is not None
-    if n == 1 and not wants_data:
-        r = responses[0]
-        if r.n_tokens:
-            phase.complete([r.id], None, [r.n_tokens])
-        else:
-            phase.complete(r.id)
-        return
+    wants_data = phase.wants_data
     ids = [r.id for r in responses]
     data = [_payload(r) for r in responses] if wants_data else None
     tokens = [r.n_tokens for r in responses]

@@ -41,7 +41,8 @@ END_TOO_MANY = "Ending early: Too many outstanding queries."
 END_MAX_QUERIES = "Ending early: Max query count reached."
 END_MAX_DURATION = "Ending early: Max test duration reached."
 
-_SPIN_NS = 150_000  # wake this long before a Server arrival, then spin on the clock
+_SPIN_NS = 150_000
+_CHUNK = 65536  # queries converted to Python ints at a time (bounded memory)  # wake this long before a Server arrival, then spin on the clock
 
 
 def to_bytes(payload) -> bytes:
@@ -120,6 +121,7 @@ class Phase:
         self.errors: list[str] = []
         self.keep_all_data = keep_all_data
         self.log_mask = log_mask
+        self.wants_data = keep_all_data or log_mask is not None  # payloads are kept at all
         self.data: dict[int, bytes] = {}
         self.first_token_ns: np.ndarray | None = None
         self.n_tokens: np.ndarray | None = None
@@ -128,8 +130,35 @@ class Phase:
         self.closed = False
 
     # ---------------------------------------------------------------- completion intake
+    def complete_one(self, i: int) -> None:
+        """Completion of one sample id (a Python int) with no payload: the leanest intake."""
+        now = _pc()
+        with self.lock:
+            cmv = self._cmv
+            if i < 0 or i >= self.n_samples or cmv[i]:
+                self._bad_ids(np.array([i], dtype=np.int64))
+                return
+            cmv[i] = now
+            self.done_samples += 1
+            if self.spq == 1:
+                self.done_queries += 1
+                if self.want_tokens:
+                    self._wake_issuer()
+            else:
+                q = i // self.spq
+                self.remaining[q] -= 1
+                if not self.remaining[q]:
+                    self.done_queries += 1
+                    if self.want_tokens:
+                        self._wake_issuer()
+            if self.done_samples >= self.target_samples:
+                self.all_done.set()
+
     def complete(self, ids, data=None, n_tokens=None) -> None:
         """Record completion of response ids (an int or an array of ints); any thread."""
+        if type(ids) is int and data is None and n_tokens is None:
+            self.complete_one(ids)
+            return
         now = _pc()
         if type(ids) is not int:
             if len(ids) != 1:
@@ -332,6 +361,9 @@ class Phase:
         lo = 0
         end = END_RAN_OUT if natural_stop else END_ALL_ISSUED
         stop_q = min_q if natural_stop else (1 << 62)  # natural stop is checked from here on
+        single = getattr(sut, "_issue_single", None) if spq == 1 else None
+        if single is not None:
+            return self._run_stream_single(single, start, natural_stop)
         while q < nq:
             now = _pc()
             elapsed = now - start
@@ -363,6 +395,46 @@ class Phase:
                 break
         return q, end
 
+    def _run_stream_single(self, single, start: int, natural_stop: bool):
+        """SingleStream for SUTs that take one (id, index) as Python ints (``mlpace.compat``)."""
+        eff = self.eff
+        issue_mv = self._imv
+        acquire = self._wake.acquire
+        errors = self.errors
+        min_ns = eff.min_duration_ms * 1_000_000
+        max_ns = eff.max_duration_ms * 1_000_000 or (1 << 62)
+        max_q = eff.max_query_count or (1 << 62)
+        wait = 0.25 if not self.timeout_ns else min(0.25, self.timeout_ns / 1e9)
+        progress = self.progress
+        next_progress = start + 100_000_000 if progress is not None else (1 << 62)
+        nq = self.n_queries
+        stop_q = eff.min_query_count if natural_stop else (1 << 62)
+        q = 0
+        for c0 in range(0, nq, _CHUNK):
+            for index in self.plan.sample_index[c0 : c0 + _CHUNK].tolist():
+                now = _pc()
+                elapsed = now - start
+                if q >= max_q:
+                    return q, END_MAX_QUERIES
+                if elapsed >= max_ns:
+                    return q, END_MAX_DURATION
+                if now >= next_progress:
+                    progress(q, nq, elapsed)
+                    next_progress = now + 100_000_000
+                issue_mv[q] = now
+                try:
+                    single(q, index)
+                except Exception as exc:  # noqa: BLE001
+                    raise _SUTFault(f"SUT raised {type(exc).__name__} in issue_queries: {exc}", q + 1) from exc
+                q += 1
+                if not acquire(True, wait):
+                    self._wait_token(q, now)
+                if errors:
+                    raise _SUTFault(errors[0], q)
+                if q >= stop_q and elapsed >= min_ns:
+                    return q, END_NATURAL
+        return q, END_RAN_OUT if natural_stop else END_ALL_ISSUED
+
     def _wait_token(self, q: int, issued_at: int) -> None:
         while True:
             if self.errors:
@@ -392,9 +464,11 @@ class Phase:
         nq = self.n_queries
         sleep = time.sleep
         spin_from = 2 * _SPIN_NS
-        chunk = 65536
+        chunk = _CHUNK
+        single = getattr(sut, "_issue_single", None)
         q = 0
         for c0 in range(0, nq, chunk):
+            indices = idx[c0 : c0 + chunk].tolist() if single is not None else None
             for offset in sched[c0 : c0 + chunk].tolist():
                 target = start + offset
                 now = _pc()
@@ -421,7 +495,10 @@ class Phase:
                 issue_mv[q] = now
                 hi = q + 1
                 try:
-                    issue(ids[q:hi], idx[q:hi])
+                    if single is not None:
+                        single(q, indices[q - c0])
+                    else:
+                        issue(ids[q:hi], idx[q:hi])
                 except Exception as exc:  # noqa: BLE001
                     raise _SUTFault(
                         f"SUT raised {type(exc).__name__} in issue_queries: {exc}", hi

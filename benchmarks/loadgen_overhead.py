@@ -1,0 +1,153 @@
+"""LoadGen overhead, side by side: the official C++ LoadGen vs mlpace (native and compat).
+
+    python benchmarks/loadgen_overhead.py            # full run (a few minutes)
+    python benchmarks/loadgen_overhead.py --quick    # under a minute
+
+Each measurement runs in a fresh process (``_overhead_child.py``), alternating
+implementations, with the same null SUT and settings: the official module and
+``mlpace.compat`` run the very same SUT code; the native row uses mlpace's array
+API. Prints, per scenario, the official figure, mlpace's, and the ratio
+mlpace/official; peak RSS of each; and mlpace's Server issue precision.
+Server: the highest VALID QPS is searched the same way for each implementation
+(doubling from a start rate, then bisection to the requested resolution).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+HERE = Path(__file__).resolve().parent
+CHILD = HERE / "_overhead_child.py"
+IMPLS = ("official", "compat", "native")
+console = Console()
+
+
+def measure(impl: str, run: str, **opts) -> dict:
+    args = [sys.executable, str(CHILD), impl, run] + [f"{k}={v}" for k, v in opts.items()]
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    proc = subprocess.run(args, capture_output=True, text=True, env=env, timeout=900)
+    lines = [l for l in proc.stdout.splitlines() if l.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(f"{impl} {run} {opts} failed:\n{proc.stderr[-2000:]}")
+    return json.loads(lines[-1])
+
+
+def best_of(impl: str, run: str, repeats: int, key: str, **opts) -> dict:
+    results = [measure(impl, run, **opts) for _ in range(repeats)]
+    return max(results, key=lambda r: float(r[key] or 0))
+
+
+def server_search(impl: str, duration_ms: int, start: float, resolution: float) -> tuple[float, dict | None, list]:
+    """Highest VALID QPS: double from ``start`` until INVALID, then bisect to ``resolution``."""
+    tried = []
+    lo, lo_res = 0.0, None
+    qps = start
+    hi = None
+    while hi is None:
+        r = measure(impl, "server", qps=int(qps), duration_ms=duration_ms)
+        tried.append((int(qps), r["valid"]))
+        if r["valid"]:
+            lo, lo_res = qps, r
+            qps *= 2
+            if qps > 3_200_000:
+                hi = qps
+        else:
+            hi = qps
+    while hi - lo > resolution * max(lo, 1):
+        mid = (lo + hi) / 2
+        r = measure(impl, "server", qps=int(mid), duration_ms=duration_ms)
+        tried.append((int(mid), r["valid"]))
+        if r["valid"]:
+            lo, lo_res = mid, r
+        else:
+            hi = mid
+    return lo, lo_res, tried
+
+
+def ratio(a, b) -> str:
+    try:
+        return f"{float(a) / float(b):.2f}"
+    except (TypeError, ZeroDivisionError, ValueError):
+        return "-"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="short runs (under a minute)")
+    ap.add_argument("--json", type=Path, help="also write all figures to this JSON file")
+    args = ap.parse_args()
+    if args.quick:
+        off_n, ss_ms, sv_ms, reps, sv_start, sv_res = 200_000, 1000, 1000, 1, 50_000, 0.5
+    else:
+        off_n, ss_ms, sv_ms, reps, sv_start, sv_res = 1_000_000, 10_000, 10_000, 2, 50_000, 0.1
+    console.print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+                  f"Python {platform.python_version()}")
+    rows = []
+    figures: dict = {}
+    for sut in ("inline", "thread"):
+        res = {impl: best_of(impl, "offline", reps, "samples_per_second", samples=off_n, sut=sut) for impl in IMPLS}
+        figures[f"offline_{sut}"] = res
+        for impl in ("native", "compat"):
+            rows.append((f"Offline {sut}, {off_n:,} samples: samples/s", impl,
+                         res["official"]["samples_per_second"], res[impl]["samples_per_second"],
+                         res["official"]["rss_mb"], res[impl]["rss_mb"]))
+        # wall-clock view: the whole StartTest call, setup and result processing included
+        for impl in ("native", "compat"):
+            rows.append((f"Offline {sut}: samples / StartTest wall time", impl,
+                         off_n / res["official"]["wall_s"], off_n / res[impl]["wall_s"], None, None))
+    res = {impl: best_of(impl, "singlestream", reps, "qps_with_overhead", duration_ms=ss_ms) for impl in IMPLS}
+    figures["singlestream"] = res
+    for impl in ("native", "compat"):
+        rows.append((f"SingleStream {ss_ms / 1000:g} s: QPS w/ loadgen overhead", impl,
+                     res["official"]["qps_with_overhead"], res[impl]["qps_with_overhead"],
+                     res["official"]["rss_mb"], res[impl]["rss_mb"]))
+    ss = res
+    sv = {}
+    for impl in IMPLS:
+        sv[impl] = server_search(impl, sv_ms, sv_start, sv_res)
+    figures["server"] = {k: {"peak_qps": v[0], "at_peak": v[1], "tried": v[2]} for k, v in sv.items()}
+    for impl in ("native", "compat"):
+        rows.append((f"Server {sv_ms / 1000:g} s, 100 ms bound: highest VALID QPS", impl,
+                     sv["official"][0], sv[impl][0],
+                     (sv["official"][1] or {}).get("rss_mb"), (sv[impl][1] or {}).get("rss_mb")))
+
+    table = Table(title="LoadGen overhead: official C++ LoadGen 6.0.17 vs mlpace (null SUT)")
+    for c in ("run", "mlpace API", "official", "mlpace", "ratio", "RSS official MB", "RSS mlpace MB", "RSS ratio"):
+        table.add_column(c, justify="right" if c not in ("run", "mlpace API") else "left")
+    for run, impl, off, ours, rss_off, rss_ours in rows:
+        table.add_row(run, impl, f"{float(off or 0):,.0f}", f"{float(ours or 0):,.0f}", ratio(ours, off),
+                      f"{rss_off:,.0f}" if rss_off else "-", f"{rss_ours:,.0f}" if rss_ours else "-",
+                      ratio(rss_ours, rss_off) if rss_off and rss_ours else "-")
+    console.print(table)
+    lat = Table(title="SingleStream latency (ns), null SUT")
+    for c in ("impl", "p50", "p90", "p99"):
+        lat.add_column(c)
+    for impl in IMPLS:
+        lat.add_row(impl, *(str(ss[impl][k]) for k in ("p50_ns", "p90_ns", "p99_ns")))
+    console.print(lat)
+    prec = Table(title="mlpace Server issue precision at its highest VALID QPS (actual - scheduled issue time)")
+    for c in ("impl", "QPS", "p50 lag (ns)", "p99 lag (ns)", "p99 latency (ns)"):
+        prec.add_column(c)
+    for impl in ("native", "compat"):
+        r = sv[impl][1] or {}
+        prec.add_row(impl, f"{sv[impl][0]:,.0f}", str(r.get("issue_lag_p50_ns")), str(r.get("issue_lag_p99_ns")),
+                     str(r.get("p99_ns")))
+    console.print(prec)
+    for impl in IMPLS:
+        console.print(f"[dim]{impl} Server search: {sv[impl][2]}[/dim]")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
