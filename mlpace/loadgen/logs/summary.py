@@ -97,7 +97,7 @@ def render_summary(sut_name: str, mode_name: str, r: PerformanceResult, warnings
     out.append(f"  Early stopping satisfied: {_yes(r.early_stopping_met)}")
     recs = list(r.recommendations)
     faults = r.errors + (["Interrupted by the user (Ctrl-C)."] if r.interrupted else [])
-    if not r.valid and (recs or faults):
+    if not r.valid:  # the official prints the header on every INVALID run, even with no items
         out.append("Recommendations:")
         out += [f" * {t}" for t in recs]
         out += [f" * Run failed: {t}" for t in faults]
