@@ -92,6 +92,7 @@ class PerformanceResult:
     issue_lag_p99_ns: int | None = None
     end_message: str = ""
     target_percentile_latency: int = 0  # latency at the scenario's target percentile
+    latencies_ns: np.ndarray | None = None  # sorted, what the statistics were computed from
 
     @property
     def valid(self) -> bool:
@@ -223,6 +224,7 @@ def evaluate(eff: EffectiveSettings, rec: PhaseRecord) -> PerformanceResult:
         final_query_scheduled_ns=final_sched,
         final_query_all_samples_done_ns=final_done,
         end_message=rec.end_message,
+        latencies_ns=lat_sorted,
     )
     p = eff.target_latency_percentile
     result.target_percentile_latency = percentile(lat_sorted, p)
