@@ -96,6 +96,7 @@ def run(
     """Run a workload through the LoadGen and report verdicts, metrics and accuracy."""
     from mlpace import workloads
     from mlpace.loadgen import LogSettings, start_test
+    from mlpace.report import write_run_report, write_session_report
 
     wl = workloads.get(workload)
     scenarios = [_scenario(s) for s in (scenario or ["Offline", "SingleStream"])]
@@ -146,13 +147,15 @@ def run(
             acc = wl.score_accuracy_log(result.accuracy_path, out_dir=log_dir)
         if submission is not None and not result.interrupted:
             _write_submission(submission, wl, scen, result, acc)
+        write_run_report(log_dir, wl.name, result, acc)
         rows.append((scen, result, acc, log_dir))
         any_invalid |= not result.valid or (acc is not None and not acc.passed)
         if result.interrupted:
             interrupted = True
             break
     _print_table(wl, rows)
-    console.print(f"logs: [bold]{out_root}[/bold]")
+    report = write_session_report(out_root, wl.name, rows)
+    console.print(f"logs: [bold]{out_root}[/bold]  report: [bold]{report}[/bold]")
     if interrupted:
         console.print("[yellow]interrupted: the logs written so far are kept[/yellow]")
         raise typer.Exit(130)

@@ -1,0 +1,47 @@
+"""Latency plots (matplotlib, headless): distribution and CDF with the reported percentiles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+def latency_plot(latencies_ns: np.ndarray, path: Path, title: str, marks: dict[str, float],
+                 bound_ns: float | None = None) -> Path:
+    """Histogram (log-scaled x when the spread is wide) and CDF of latencies, in ms."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    lat_ms = np.asarray(latencies_ns, dtype=np.float64) / 1e6
+    fig, (ax_h, ax_c) = plt.subplots(1, 2, figsize=(10, 3.6), constrained_layout=True)
+    fig.suptitle(title)
+    if len(lat_ms):
+        lo, hi = max(lat_ms.min(), 1e-6), max(lat_ms.max(), 1e-6)
+        log = hi / lo > 20
+        bins = np.geomspace(lo, hi * 1.0001, 60) if log else 60
+        ax_h.hist(lat_ms, bins=bins, color="#4477aa")
+        if log:
+            ax_h.set_xscale("log")
+            ax_c.set_xscale("log")
+        # a CDF from at most 5000 points keeps big runs quick to draw
+        step = max(1, len(lat_ms) // 5000)
+        xs = lat_ms[::step]
+        ax_c.plot(xs, np.linspace(0, 1, len(xs)), color="#4477aa")
+        colours = ["#228833", "#ccbb44", "#ee6677", "#aa3377", "#66ccee", "#bbbbbb"]
+        for (label, value), colour in zip(marks.items(), colours):
+            for ax in (ax_h, ax_c):
+                ax.axvline(value / 1e6, color=colour, linestyle="--", linewidth=1, label=label)
+        if bound_ns:
+            for ax in (ax_h, ax_c):
+                ax.axvline(bound_ns / 1e6, color="red", linewidth=1.5, label="latency bound")
+        ax_c.legend(fontsize=7, loc="lower right")
+    ax_h.set_xlabel("latency (ms)")
+    ax_h.set_ylabel("samples")
+    ax_c.set_xlabel("latency (ms)")
+    ax_c.set_ylabel("fraction ≤ latency")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
