@@ -1,0 +1,242 @@
+"""``mlpace train``: time-to-train result sets, their checks, RCP generation.
+
+``mlpace train [BENCHMARK] --runs N [--nproc K]`` runs a set with a progress display and
+ends with a table of runs and the score; ``mlpace train check DIR`` runs compliance, RCP
+and scoring on any results folder and explains every failure. No training logic here:
+commands parse options, draw, and call ``mlpace.training``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from typer.core import TyperGroup
+
+from mlpace.cli import app
+from mlpace.errors import ConfigError, DataError, Interrupted
+
+
+class _DefaultRun(TyperGroup):
+    """``mlpace train ARGS`` means ``mlpace train run ARGS`` unless ARGS name a subcommand."""
+
+    def parse_args(self, ctx, args):
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h")):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+sub = typer.Typer(cls=_DefaultRun, help="MLPerf Training method: time to a quality target over N seeded runs.")
+app.add_typer(sub, name="train")
+console = Console()
+
+
+def _fmt_metric(value: Optional[float]) -> str:
+    return "-" if value is None else f"{value:.4f}"
+
+
+class _Display:
+    """Rich progress bars, one per run: epoch, metric vs target."""
+
+    def __init__(self, bench, runs: int):
+        self.cfg = bench.config
+        self.runs = runs
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[info]}"),
+                                 TimeElapsedColumn(), console=console, transient=False)
+        self.tasks: dict[int, int] = {}
+
+    def __enter__(self):
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self.progress.__exit__(*exc)
+
+    def run_start(self, index: int, seed: int) -> None:
+        self.tasks[index] = self.progress.add_task(f"run {index + 1}/{self.runs} seed {seed}",
+                                                   total=self.cfg.max_epochs, info="starting")
+
+    def update(self, index: int, epoch: int, metric: float, target: float, goal: str) -> None:
+        op = ">=" if goal == "max" else "<="
+        info = f"epoch {epoch:>3}  {self.cfg.quality.metric} {metric:.4f} (target {op} {target:g})"
+        self.progress.update(self.tasks[index], completed=epoch, info=info)
+
+    def run_done(self, index: int, status: str, epochs, ttt, error) -> None:
+        if status == "success":
+            info = f"[green]converged at epoch {epochs} in {ttt:.2f} s"
+            self.progress.update(self.tasks[index], completed=self.cfg.max_epochs, info=info)
+        else:
+            why = f"crashed: {error}" if error else "did not reach the target"
+            self.progress.update(self.tasks[index], info=f"[red]aborted ({why})")
+
+
+def _runs_table(report) -> Table:
+    table = Table(title=f"{report.benchmark}: {len(report.runs)} runs ({report.folder})")
+    for col in ("run", "seed", "status", "epochs", "time to train (s)", "last metric", "compliance"):
+        table.add_column(col, justify="right" if col not in ("status", "compliance") else "left")
+    for run in report.runs:
+        comp = report.compliance.get(run.path)
+        ttt = run.time_to_train_ms
+        last = run.evals[-1][1] if run.evals else None
+        table.add_row(str(run.index), str(run.seed), run.status or "missing",
+                      "-" if run.converged_at is None else f"{run.converged_at:g}",
+                      "-" if ttt is None else f"{ttt / 1000:.3f}", _fmt_metric(last),
+                      "[green]pass" if comp and comp.passed else "[red]FAIL")
+    return table
+
+
+def _print_report(report) -> None:
+    console.print(_runs_table(report))
+    if report.rcp is not None:
+        colour = "green" if report.rcp.passed else "red"
+        console.print(f"RCP: [{colour}]{'PASS' if report.rcp.passed else 'FAIL'}[/] - {report.rcp.explain()}")
+    elif report.division == "open":
+        console.print("RCP: not applied (open division)")
+    if report.score_minutes is not None:
+        sc = report.score
+        scale = f" x scaling {report.scaling:.4f}" if report.scaling != 1 else ""
+        console.print(f"Score: [bold]{report.score_minutes:.6f} min[/] ({report.score_minutes * 60:.3f} s): olympic "
+                      f"mean of {len(sc.counted)} of {sc.converged + sc.failed} runs "
+                      f"({sc.failed} not converged){scale}")
+    for problem in report.problems:
+        console.print(f"[red]problem:[/] {problem}")
+    console.print("[green]set valid[/]" if report.passed else "[red]set NOT valid[/]")
+
+
+def _parse_overrides(values: Optional[List[str]]) -> dict:
+    from mlpace.training.config import parse_override
+
+    return dict(parse_override(v) for v in values or [])
+
+
+@sub.command("run")
+def run_cmd(
+    benchmark: str = typer.Argument("digits_cnn", help="digits_cnn, adding_gru, or module:attr / file.py:attr"),
+    runs: Optional[int] = typer.Option(None, "--runs", "-n", help="runs in the set (default: the benchmark's required count)"),
+    nproc: int = typer.Option(1, "--nproc", help="data-parallel processes (torchrun, gloo on CPU)"),
+    out: Path = typer.Option(Path("training_results/mlpace"), "--out", help="organisation folder of the results tree"),
+    org: str = typer.Option("mlpace", help="submission_org (and system-description submitter)"),
+    system: str = typer.Option("cpu", help="system name: results/<system>/ and systems/<system>.json"),
+    division: str = typer.Option("closed", help="closed or open"),
+    status: str = typer.Option("Available on-premise", help="system availability, as the official checker allows"),
+    seed: int = typer.Option(1, help="seed of run 0; run i uses seed + i"),
+    overrides: Optional[List[str]] = typer.Option(None, "--set", help="config override key=value (repeatable)"),
+    config: Optional[Path] = typer.Option(None, "--config", help="YAML/JSON file of config values"),
+    overwrite: bool = typer.Option(False, help="replace an earlier set in the same folder"),
+    check: bool = typer.Option(True, "--check/--no-check", help="run compliance + RCP + scoring afterwards"),
+) -> None:
+    """Run a result set of BENCHMARK and score it (MLPerf Training method)."""
+    from mlpace.training.check import check_benchmark_folder
+    from mlpace.training.results_tree import ResultsLayout
+    from mlpace.training.runset import build_benchmark
+
+    if nproc < 1:
+        raise ConfigError(f"--nproc must be at least 1 (got {nproc})")
+    bench = build_benchmark(benchmark, _parse_overrides(overrides), config, division)
+    n = runs or bench.config.required_runs
+    layout = ResultsLayout(out, system, bench.name)
+    q = bench.config.quality
+    console.print(f"[bold]{bench.name}[/]: {n} runs, target {q.metric} {'>=' if q.goal == 'max' else '<='} "
+                  f"{q.target:g}, at most {bench.config.max_epochs} epochs, {nproc} process(es) -> {layout.benchmark_dir}")
+    with _Display(bench, n) as display:
+        if nproc == 1:
+            _run_in_process(bench, layout, n, seed, org, system, division, status, overwrite, display)
+        else:
+            _run_torchrun(benchmark, n, nproc, seed, out, org, system, division, status, overrides, config,
+                          overwrite, display)
+    if check:
+        _print_report(check_benchmark_folder(layout.benchmark_dir, user_benchmark=bench))
+
+
+def _run_in_process(bench, layout, n, seed, org, system, division, status, overwrite, display) -> None:
+    from mlpace.training.harness import Submission
+    from mlpace.training.results_tree import capture_system, write_system_json
+    from mlpace.training.runset import run_set
+
+    layout.prepare(overwrite)
+    write_system_json(layout, capture_system(system, org, division, status))
+    run_set(bench, layout, runs=n, base_seed=seed, submission=Submission(org=org, platform=system, division=division),
+            on_run_start=display.run_start,
+            on_progress=lambda p: display.update(p.index, p.epoch, p.metric, p.target, p.goal),
+            on_run_done=lambda r: display.run_done(r.index, r.status, r.epochs, r.time_to_train_s, r.error))
+
+
+def _run_torchrun(benchmark, n, nproc, seed, out, org, system, division, status, overrides, config, overwrite,
+                  display) -> None:
+    from mlpace.training.distributed import standalone_command, standalone_env
+    from mlpace.training.worker import EVENT_PREFIX
+
+    args = [benchmark, "--runs", str(n), "--seed", str(seed), "--out", str(out), "--org", org, "--system", system,
+            "--division", division, "--status", status]
+    for o in overrides or []:
+        args += ["--set", o]
+    if config:
+        args += ["--config", str(config)]
+    if overwrite:
+        args.append("--overwrite")
+    proc = subprocess.Popen(standalone_command(nproc, args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=standalone_env())
+    try:
+        for line in proc.stdout:
+            if not line.startswith(EVENT_PREFIX):
+                continue
+            ev = json.loads(line[len(EVENT_PREFIX):])
+            if ev["kind"] == "run_start":
+                display.run_start(ev["index"], ev["seed"])
+            elif ev["kind"] == "progress":
+                display.update(ev["index"], ev["epoch"], ev["metric"], ev["target"], ev["goal"])
+            elif ev["kind"] == "run_done":
+                display.run_done(ev["index"], ev["status"], ev["epochs"], ev["time_to_train_s"], ev["error"])
+        proc.wait()
+    except KeyboardInterrupt:
+        proc.wait()
+        raise Interrupted(f"interrupted: finished result files kept in {out}") from None
+    if proc.returncode != 0:
+        err = [ln for ln in proc.stderr.read().splitlines() if ln.strip()]
+        mine = [ln for ln in err if ln.startswith("error: ")]
+        detail = mine[-1][len("error: "):] if mine else "\n".join(err[-15:])
+        raise ConfigError(f"the {nproc}-process run failed: {detail}")
+
+
+@sub.command("check")
+def check_cmd(
+    path: Path = typer.Argument(..., help="org folder, results/ folder, system folder or one benchmark folder"),
+    benchmark: Optional[str] = typer.Option(None, "--benchmark", help="user benchmark (module:attr) for its rules"),
+    rcp: Optional[Path] = typer.Option(None, "--rcp", help="RCP JSON to use instead of the benchmark's own"),
+    scaling: bool = typer.Option(True, "--scaling/--no-scaling", help="write/clear scaling.json like the package checker"),
+) -> None:
+    """Compliance + RCP + scoring on a results folder (from mlpace or another tool)."""
+    from mlpace.training.benchmarks import get_benchmark
+    from mlpace.training.check import check_benchmark_folder, find_benchmark_folders
+
+    user = get_benchmark(benchmark) if benchmark else None
+    folders = find_benchmark_folders(path)
+    failed = 0
+    for folder in folders:
+        report = check_benchmark_folder(folder, user_benchmark=user, rcp_file=rcp, update_scaling=scaling)
+        _print_report(report)
+        failed += not report.passed
+    if failed:
+        raise DataError(f"{failed} of {len(folders)} benchmark folder(s) failed the checks (reasons above)")
+
+
+@sub.command("list")
+def list_cmd() -> None:
+    """The shipped benchmarks with their targets."""
+    from mlpace.training.benchmarks import BUILTIN
+
+    table = Table(title="mlpace training benchmarks")
+    for col in ("name", "target", "batch", "max epochs", "runs", "description"):
+        table.add_column(col)
+    for name, make in BUILTIN.items():
+        c = make().config
+        op = ">=" if c.quality.goal == "max" else "<="
+        table.add_row(name, f"{c.quality.metric} {op} {c.quality.target:g}", str(c.global_batch_size),
+                      str(c.max_epochs), str(c.required_runs), c.description)
+    console.print(table)
