@@ -16,6 +16,7 @@ and the ``Destroy*`` calls). Underneath runs mlpace's engine.
 from __future__ import annotations
 
 import ctypes
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -28,6 +29,9 @@ __all__ = [
     "QuerySample", "QuerySampleResponse", "QuerySamplesComplete", "StartTest",
     "StartTestWithLogSettings", "TestMode", "TestScenario", "TestSettings",
 ]
+
+
+_CHUNK = 65536
 
 
 class QuerySample:
@@ -44,6 +48,32 @@ class QuerySample:
 
     def __repr__(self) -> str:
         return f"QuerySample(id={self.id}, index={self.index})"
+
+
+class QuerySampleList(Sequence):
+    """The samples of a large query (more than 65,536), made into ``QuerySample`` objects as
+    they are read. It behaves as a read-only list (``len``, indexing, slicing, iteration)
+    but holds only the two id/index arrays, so a million-sample Offline query costs no
+    million objects up front; ``list(samples)`` gives a plain list where one is needed."""
+
+    __slots__ = ("_ids", "_indices")
+
+    def __init__(self, ids: np.ndarray, indices: np.ndarray) -> None:
+        self._ids = ids
+        self._indices = indices
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return list(map(QuerySample, self._ids[i].tolist(), self._indices[i].tolist()))
+        return QuerySample(int(self._ids[i]), int(self._indices[i]))
+
+    def __iter__(self):
+        ids, indices = self._ids, self._indices
+        for lo in range(0, len(ids), _CHUNK):
+            yield from map(QuerySample, ids[lo : lo + _CHUNK].tolist(), indices[lo : lo + _CHUNK].tolist())
 
 
 class QuerySampleResponse:
@@ -94,7 +124,10 @@ class _PySUT:
         self._flush = flush_cb
 
     def issue_queries(self, ids: np.ndarray, indices: np.ndarray) -> None:
-        self._issue(list(map(QuerySample, ids.tolist(), indices.tolist())))
+        if len(ids) <= _CHUNK:
+            self._issue(list(map(QuerySample, ids.tolist(), indices.tolist())))
+            return
+        self._issue(QuerySampleList(ids, indices))
 
     def _issue_single(self, id: int, index: int) -> None:  # noqa: A002
         """Engine-internal: a one-sample query given as Python ints (no array round trip)."""
@@ -180,10 +213,10 @@ def QuerySamplesComplete(responses, response_cb=None) -> None:  # noqa: N802
         for r in responses:
             response_cb(r)
     wants_data = phase.wants_data
-    ids = [r.id for r in responses]
+    ids = np.fromiter((r.id for r in responses), dtype=np.int64, count=len(responses))
     data = [_payload(r) for r in responses] if wants_data else None
-    tokens = [r.n_tokens for r in responses]
-    phase.complete(ids, data, tokens if any(tokens) else None)
+    tokens = [r.n_tokens for r in responses] if any(r.n_tokens for r in responses) else None
+    phase.complete(ids, data, tokens)
 
 
 def FirstTokenComplete(responses, response_cb=None) -> None:  # noqa: N802
