@@ -374,10 +374,8 @@ def _log_results(detail: DetailLog, r: PerformanceResult) -> None:
     elif s is TestScenario.SingleStream:
         detail.point("result_qps_with_loadgen_overhead", round(r.qps_with_overhead, 2))
         detail.point("result_qps_without_loadgen_overhead", round(r.qps_without_overhead, 2))
-        if r.es_latency_ss is not None:
-            detail.point("early_stopping_latency_ss", r.es_latency_ss)
-        if r.es_latency_ms is not None:
-            detail.point("early_stopping_latency_ms", r.es_latency_ms)
+        detail.point("early_stopping_latency_ss", r.es_latency_ss or 0)
+        detail.point("early_stopping_latency_ms", r.es_latency_ms or 0)
     else:
         lat = r.latency
         detail.point("result_min_query_latency_ns", lat.min)
@@ -385,8 +383,7 @@ def _log_results(detail: DetailLog, r: PerformanceResult) -> None:
         detail.point("result_mean_query_latency_ns", lat.mean)
         for p in PERCENTILES:
             detail.point(f"result_{p * 100:.2f}_percentile_per_query_latency_ns", lat.percentiles[p])
-        if r.es_latency_ms is not None:
-            detail.point("early_stopping_latency_ms", r.es_latency_ms)
+        detail.point("early_stopping_latency_ms", r.es_latency_ms or 0)
     lat = r.latency
     detail.point("result_min_latency_ns", lat.min)
     detail.point("result_max_latency_ns", lat.max)

@@ -310,7 +310,8 @@ class Phase:
             end_message = "Ending early: interrupted by the user (Ctrl-C)."
         except _SUTFault as exc:
             issued = exc.issued
-            self.errors.append(str(exc))
+            if str(exc) not in self.errors:
+                self.errors.append(str(exc))
             end_message = "Ending early: " + str(exc)
         if not interrupted and not self.errors:
             try:
@@ -319,7 +320,8 @@ class Phase:
                 interrupted = True
                 end_message = "Ending early: interrupted by the user (Ctrl-C) while waiting for completions."
             except _SUTFault as exc:
-                self.errors.append(str(exc))
+                if str(exc) not in self.errors:
+                    self.errors.append(str(exc))
         try:
             sut.flush_queries()
         except Exception as exc:  # noqa: BLE001 - a SUT fault becomes a reason
