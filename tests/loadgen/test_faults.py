@@ -99,14 +99,12 @@ def test_sut_raising_in_issue_queries(tmp_path, scenario):
     assert_fault_logged(result, "SUT raised RuntimeError in issue_queries: model exploded")
 
 
-@pytest.mark.xfail(reason="bugs.md #2", strict=True)
 @pytest.mark.parametrize("scenario", ["SingleStream", "Server"])
 def test_sut_completing_an_unknown_id(tmp_path, scenario):
     result = run(tmp_path, FaultySUT("unknown_id"), scenario)
     assert_fault_logged(result, "SUT completed unknown response id 1000000000")
 
 
-@pytest.mark.xfail(reason="bugs.md #2", strict=True)
 def test_sut_completing_an_id_twice(tmp_path):
     result = run(tmp_path, FaultySUT("twice"))
     assert_fault_logged(result, "more than once")
