@@ -152,7 +152,7 @@ def test_stream_runs_always_log_early_stopping_latencies(tmp_path):
     log = CheckerStyleLog(ss.detail_path)
     assert log["early_stopping_latency_ss"] > 0
     assert log["early_stopping_latency_ms"] == 0
-    ms = run(tmp_path / "ms", "MultiStream", min_query_count=50)  # too few for p99
+    ms = run(tmp_path / "ms", "MultiStream", min_duration_ms=0, min_query_count=50)  # too few for p99
     log = CheckerStyleLog(ms.detail_path)
     assert log["early_stopping_met"] is False
     assert log["early_stopping_latency_ms"] == 0

@@ -176,9 +176,11 @@ def test_server_actual_issue_times_are_poisson_at_the_target_rate(tmp_path):
     planned_rate = (n - 1) / (sched[-1] - sched[0])
     assert actual_rate == pytest.approx(planned_rate, rel=0.03)  # the engine keeps the timeline
     assert actual_rate == pytest.approx(qps, rel=0.15)  # ~450 Poisson arrivals: 3 sigma
-    # issue times follow the schedule itself, not just its distribution
+    # issue times follow the schedule itself, not just its distribution (the SUT does not
+    # know the engine's start, so compare shapes: offsets around their median)
     offsets = (t - t[0]) - (sched - sched[0])
-    assert np.median(np.abs(offsets)) < 0.002
+    assert np.median(np.abs(offsets - np.median(offsets))) < 0.002
+    assert 0 <= result.performance.issue_lag_p50_ns < 2_000_000
     np.testing.assert_array_equal([e[3][0] for e in issued], plan.sample_index)
 
 
