@@ -25,7 +25,7 @@ class Digits(Workload):
         "SingleStream": {"single_stream_expected_latency_ns": 20_000, "min_duration_ms": 1000, "min_query_count": 100},
         "MultiStream": {"multi_stream_expected_latency_ns": 40_000, "min_duration_ms": 1000, "min_query_count": 100},
         "Server": {"server_target_qps": 2000, "server_target_latency_ns": 10_000_000, "min_duration_ms": 1000, "min_query_count": 100},
-        "Offline": {"offline_expected_qps": 1_000_000, "min_duration_ms": 1000, "min_query_count": 1},
+        "Offline": {"offline_expected_qps": 2_500_000, "min_duration_ms": 1000, "min_query_count": 1},
     }
 
     def _split(self):

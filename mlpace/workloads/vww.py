@@ -27,7 +27,7 @@ class VisualWakeWords(Workload):
         "SingleStream": {"single_stream_expected_latency_ns": 20_000, "min_duration_ms": 1000, "min_query_count": 100},
         "MultiStream": {"multi_stream_expected_latency_ns": 50_000, "min_duration_ms": 1000, "min_query_count": 100},
         "Server": {"server_target_qps": 2000, "server_target_latency_ns": 10_000_000, "min_duration_ms": 1000, "min_query_count": 100},
-        "Offline": {"offline_expected_qps": 300_000, "min_duration_ms": 1000, "min_query_count": 1},
+        "Offline": {"offline_expected_qps": 600_000, "min_duration_ms": 1000, "min_query_count": 1},
     }
 
     def _split(self):
