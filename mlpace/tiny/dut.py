@@ -42,6 +42,7 @@ class DutClient:
         self.name: str | None = None
         self.model: str | None = None
         self.profile: str | None = None
+        self.behind_io_manager = via_io_manager
 
     # -- session start ----------------------------------------------------------------------
     def boot(self) -> str:
@@ -56,7 +57,9 @@ class DutClient:
             line = self.link.read_line(deadline, "the boot banner")
             if line is None:
                 break
-            line = self._strip(line)
+            if line.startswith(p.DUT_PREFIX):
+                self.behind_io_manager = True
+                line = line[len(p.DUT_PREFIX):]
             mode = p.parse_timestamp_mode(line)
             if mode:
                 self.mode, self.mode_source = mode, f"boot banner '{line}'"
@@ -71,16 +74,13 @@ class DutClient:
         self.link.transcript.note(f"timestamp mode {self.mode} (from {self.mode_source})")
         return self.mode
 
-    def _strip(self, line: str) -> str:
-        if self.via_io_manager and line.startswith(p.DUT_PREFIX):
-            return line[len(p.DUT_PREFIX):]
-        return line
-
     def require_mode(self, wanted: str) -> None:
         if self.mode != wanted:
             fix = ("flash firmware built with EE_CFG_ENERGY_MODE=1 and connect it through the IO manager"
                    if wanted == p.MODE_ENERGY else
                    "flash firmware built without EE_CFG_ENERGY_MODE (performance/accuracy firmware)")
+            if self.behind_io_manager and not self.via_io_manager:
+                fix += " (this port is an IO manager: its lines carry the '[dut]: ' prefix)"
             raise DeviceError(
                 f"timestamp mode mismatch on {self.link.port}: this run needs '{wanted}' firmware but the device "
                 f"is in '{self.mode}' mode (seen in the {self.mode_source}); {fix}, or run --mode "
@@ -168,7 +168,8 @@ class DutClient:
         if self.link.bytes_received == 0:
             return ("; the device never sent a byte: is it powered, flashed with the benchmark firmware, "
                     "and on this port?")
-        if self.link.garbage_bytes * 2 > self.link.bytes_received:
+        garbage = self.link.garbage_bytes + sum(b >= 0x80 for b in self.link.pending())
+        if garbage * 2 > self.link.bytes_received:
             return (f"; most bytes received were undecodable: the baud rate is probably wrong (this link runs at "
                     f"{self.link.baud}; energy-mode firmware and the IO manager use {p.ENERGY_BAUD}, "
                     f"performance firmware usually {p.DEFAULT_BAUD})")

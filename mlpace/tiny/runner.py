@@ -46,6 +46,7 @@ class RunConfig(BaseModel):
     warmups: int | None = Field(default=None, ge=0, description="W; default per benchmark")
     command_timeout_s: float = Field(default=5.0, gt=0)
     first_infer_timeout_s: float = Field(default=120.0, gt=0)
+    infer_timeout_s: float | None = Field(default=None, gt=0, description="fixed infer timeout; default 2x expected")
     retries: int = Field(default=2, ge=0)
     boot_wait_s: float = Field(default=1.0, ge=0)
     dataset_dir: Path | None = None
@@ -155,7 +156,8 @@ def _windows(config: RunConfig, bench: TinyBenchmark, client: DutClient, samples
         if monitor is not None:
             monitor.start()
         client.load(data)
-        timeout = infer_timeout(config.command_timeout_s, per_inf, n, w, config.first_infer_timeout_s)
+        timeout = config.infer_timeout_s or infer_timeout(config.command_timeout_s, per_inf, n, w,
+                                                          config.first_infer_timeout_s)
         reply = client.infer(n, w, timeout=timeout)
         if monitor is not None:
             cap = monitor.stop()

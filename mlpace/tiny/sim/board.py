@@ -32,6 +32,7 @@ class SimulatedBoard:
         monitor_rate_hz: float = 1000.0,
         noise_ma: float = 0.0,
         boot_delay_s: float = 0.05,
+        io_manager: bool | None = None,
     ) -> None:
         if mode not in p.TIMESTAMP_MODES:
             raise ValueError(f"mode must be one of {p.TIMESTAMP_MODES}")
@@ -48,7 +49,9 @@ class SimulatedBoard:
                                  trace=self.trace, seed=seed)
         energy = mode == p.MODE_ENERGY
         self.baud = baud or (p.ENERGY_BAUD if energy else p.DEFAULT_BAUD)
-        handler = IOManager(self.firmware) if energy else self.firmware
+        # Energy firmware normally sits behind an IO manager; io_manager=False wires it
+        # straight to the host (the classic mistake of running it under the performance runner).
+        handler = IOManager(self.firmware) if (energy if io_manager is None else io_manager) else self.firmware
         self.server = PtyServer(handler, baud=self.baud, pace=pace, faults=faults, boot_delay_s=boot_delay_s,
                                 on_boot=self.firmware.reset)
         self.monitor_server: PtyServer | None = None

@@ -33,15 +33,19 @@ class LineMangler:
 
     def __init__(self, plan: FaultPlan) -> None:
         self.plan = plan
-        self._rng = np.random.default_rng(plan.seed)
+        self._rng = np.random.default_rng(plan.seed)  # three draws per line, whatever its length,
+        self._noise = np.random.default_rng(plan.seed + 7)  # so the faulty lines do not depend on timing
+        self.mangled = 0  # lines changed so far
 
     def mangle(self, data: bytes) -> bytes:
-        rng = self._rng
-        if self.plan.garbage_rate and rng.random() < self.plan.garbage_rate:
-            data = noise(rng, max(4, len(data) - 2)) + b"\r\n"
-        if self.plan.drop_rate:
-            keep = rng.random(len(data)) >= self.plan.drop_rate
-            data = bytes(np.frombuffer(data, dtype=np.uint8)[keep])
+        garbage, drop, where = self._rng.random(3)
+        original = data
+        if garbage < self.plan.garbage_rate:
+            data = noise(self._noise, max(4, len(data) - 2)) + b"\r\n"
+        elif drop < 1.0 - (1.0 - self.plan.drop_rate) ** len(data):
+            i = int(where * len(data))  # one byte lost somewhere in the line
+            data = data[:i] + data[i + 1 :]
+        self.mangled += data != original
         return data
 
 

@@ -103,7 +103,11 @@ class PtyServer:
             if self.on_boot:
                 self.on_boot()
             try:
-                self._emit(self.handler.boot_lines())
+                banner = self.handler.boot_lines()
+                if self._baud_mismatch():
+                    self._write(noise(self._noise_rng, sum(len(b) + 2 for b in banner)))
+                else:
+                    self._emit(banner)
                 self._session()
             except OSError:
                 pass  # the host closed the port mid-write: wait for the next connection
@@ -134,7 +138,7 @@ class PtyServer:
             self._pace(len(data))
             if stuck:
                 continue  # a hung firmware reads nothing
-            if self.check_baud and self._host_baud() not in (None, self.baud):
+            if self._baud_mismatch():
                 self._write(noise(self._noise_rng, len(data)))
                 continue
             buf += data
@@ -158,6 +162,10 @@ class PtyServer:
                         stuck = True
                         break
                 self._emit(lines)
+
+    def _baud_mismatch(self) -> bool:
+        """True when the host's port speed differs from the board's: each side sees noise."""
+        return self.check_baud and self._host_baud() not in (None, self.baud)
 
     def _host_baud(self) -> int | None:
         try:
