@@ -226,6 +226,43 @@ def check_cmd(
         raise DataError(f"{failed} of {len(folders)} benchmark folder(s) failed the checks (reasons above)")
 
 
+@sub.command("rcp")
+def rcp_cmd(
+    benchmark: str = typer.Argument(..., help="benchmark to generate reference convergence points for"),
+    batch_sizes: str = typer.Option("", "--batch-sizes", help="comma-separated, default: the benchmark's own"),
+    points: int = typer.Option(0, "--points", help="converged runs per batch size (default: 2 x required runs)"),
+    out: Optional[Path] = typer.Option(None, "--out", help="RCP JSON to write (default: print only)"),
+) -> None:
+    """Run reference runs per batch size; write the RCP JSON; report converged/attempted and median time."""
+    from mlpace.training.benchmarks import get_benchmark
+    from mlpace.training.rcpgen import generate
+
+    bench = get_benchmark(benchmark)
+    try:
+        sizes = [int(x) for x in batch_sizes.split(",") if x.strip()] or [bench.config.global_batch_size]
+    except ValueError:
+        raise ConfigError(f"--batch-sizes must be integers separated by commas, got {batch_sizes!r}") from None
+    n = points or 2 * bench.config.required_runs
+
+    def done(bs, r):
+        mark = f"epoch {r.epochs}, {r.time_to_train_s:.2f} s" if r.converged else "[red]not converged"
+        console.print(f"  bs {bs} seed {r.seed}: {mark}")
+
+    records, runs = generate(bench, sizes, n, on_run_done=done)
+    table = Table(title=f"{bench.name}: reference runs (target {bench.config.quality.metric} {bench.config.quality.target:g})")
+    for col in ("batch size", "lr", "converged / first 10", "median time (s)", "epochs (converged)"):
+        table.add_column(col)
+    for r in runs:
+        ok, tried, med = r.first_n_summary(10)
+        table.add_row(str(r.bs), f"{r.lr:g}", f"{ok} / {tried}", "-" if med is None else f"{med:.2f}",
+                      ", ".join(str(x.epochs) for x in r.converged))
+    console.print(table)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(records, indent=2) + "\n")
+        console.print(f"wrote {out}")
+
+
 @sub.command("list")
 def list_cmd() -> None:
     """The shipped benchmarks with their targets."""

@@ -149,6 +149,9 @@ def check_file(path: str | Path, common_yaml: str | Path | None = None) -> Compl
         try:
             valid, *_ = mlp_compliance.main(str(path), config, checker)
         except Exception as exc:  # noqa: BLE001 - the official checker crashes on some inputs
+            # (e.g. an unlisted benchmark name: its POST enqueues a rules file that does not
+            # exist); keep the messages it had collected before it stopped
+            checker.log_messages()
             logging.getLogger().error("the official checker stopped: %s: %s", type(exc).__name__, exc)
             valid = False
     finally:

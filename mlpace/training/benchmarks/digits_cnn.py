@@ -3,7 +3,7 @@
 Data: the 1,797 images of ``sklearn.datasets.load_digits`` scaled to [0, 1], split
 80/20 stratified with a fixed split seed (1,437 train, 360 eval); nothing downloaded.
 Model: conv 3x3 (8 ch) + ReLU + 2x2 max-pool, dense 32 + ReLU, dense 10. Adam.
-Target: eval top-1 accuracy >= 0.96, checked every epoch, at most 30 epochs.
+Target: eval top-1 accuracy >= 0.96, checked every epoch, at most 40 epochs.
 The target was chosen by measurement (docs/training.md): every one of the measured
 seeds converged, which a 0.97 target does not give.
 """
@@ -30,7 +30,7 @@ CONFIG = {
     "optimizer": "adam",
     "opt_base_learning_rate": 0.003,
     "eval_every_epochs": 1,
-    "max_epochs": 30,
+    "max_epochs": 40,
     "required_runs": 5,
     "data": {"eval_fraction": 0.2, "split_seed": 0},
     "model": {"conv_channels": 8, "hidden": 32},
