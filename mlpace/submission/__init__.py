@@ -8,3 +8,7 @@ Layout (as MLPerf inference submissions, v4.1+ with audits beside the runs)::
     <division>/<org>/results/<system>/<workload>/<scenario>/accuracy/
     <division>/<org>/results/<system>/<workload>/<scenario>/TEST01/ ...
 """
+
+from mlpace.submission.layout import scenario_dir, write_audits, write_run
+
+__all__ = ["scenario_dir", "write_audits", "write_run"]

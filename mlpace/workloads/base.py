@@ -24,6 +24,14 @@ SCENARIOS = ("SingleStream", "MultiStream", "Server", "Offline")
 
 PAYLOAD_DTYPES = {"top1": "<i8", "auc": "<f4"}
 
+# The official mlperf.conf seeds, so default runs draw the same samples and schedules
+# as an official LoadGen run would.
+OFFICIAL_SEEDS = {
+    "qsl_rng_seed": 2085463073848966840,
+    "sample_index_rng_seed": 2747215439041700203,
+    "schedule_rng_seed": 16159082839903944936,
+}
+
 
 def scenario_name(scenario) -> str:
     """Canonical scenario name from a string (any case) or a ``TestScenario``."""
@@ -80,7 +88,7 @@ class Workload:
 
     def default_settings(self, scenario) -> dict:
         name = scenario_name(scenario)
-        return {"scenario": name, **self.scenario_settings[name]}
+        return {"scenario": name, **OFFICIAL_SEEDS, **self.scenario_settings[name]}
 
     def make_qsl(self, performance_sample_count: int | None = None) -> ArrayQSL:
         x, y = self.eval_set
