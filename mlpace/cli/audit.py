@@ -18,6 +18,7 @@ def audit(
     out: Path = typer.Option(None, "--out", help="Scenario results folder to write (default: audit/<workload>/<scenario>)."),
     test: list[str] = typer.Option(None, "--test", help="Run only this test (repeatable): TEST01, TEST04, TEST05."),
     backend: str = typer.Option("onnxruntime", "--backend", help="onnxruntime or numpy."),
+    set_: list[str] = typer.Option(None, "--set", help="Override a TestSettings field, e.g. --set min_duration_ms=2000."),
     reference: Path = typer.Option(
         None, "--reference", help="Existing scenario results folder (accuracy/ + performance/run_1/) to audit against."
     ),
@@ -26,12 +27,21 @@ def audit(
     from mlpace.audit import TESTS, run_audits
     from mlpace.workloads import scenario_name
 
+    from mlpace.errors import ConfigError
+
     scen = scenario_name(scenario)
+    overrides = {}
+    for item in set_ or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigError(f"--set {item!r}: expected key=value, e.g. min_duration_ms=2000")
+        overrides[key.strip()] = value.strip()
     out_dir = out or Path("audit") / workload / scen
     tests = tuple(t.upper() for t in test) if test else TESTS
     console = Console()
     with console.status(f"auditing {workload} {scen} ({', '.join(tests)})..."):
-        outcomes = run_audits(workload, scen, out_dir, tests, backend=backend, reference_dir=reference)
+        outcomes = run_audits(workload, scen, out_dir, tests, backend=backend, reference_dir=reference,
+                              settings_overrides=overrides)
     table = Table(title=f"audit {workload} {scen}")
     for col in ("test", "accuracy", "performance", "verdict", "why"):
         table.add_column(col, overflow="fold")

@@ -119,18 +119,21 @@ def test_test01_catches_answers_that_differ_from_the_accuracy_run(tmp_path):
 
 
 def test_cli_runs_one_test_and_reports_a_bad_reference(tmp_path, capsys):
-    assert main(["audit", "vww", "Offline", "--out", str(tmp_path / "a"), "--test", "TEST01"]) in (0, 1)
+    fast = ["--set", "min_duration_ms=100", "--set", "offline_expected_qps=20000"]
+    assert main(["audit", "vww", "Offline", "--out", str(tmp_path / "a"), "--test", "TEST01", *fast]) in (0, 1)
     out = capsys.readouterr().out
     assert "TEST01" in out and ("PASS" in out or "FAIL" in out)
     assert (tmp_path / "a" / "TEST01" / "verify_accuracy.txt").is_file()
-    code = main(["audit", "vww", "Offline", "--out", str(tmp_path / "b"), "--reference", str(tmp_path / "nothing")])
+    code = main(["audit", "vww", "Offline", "--out", str(tmp_path / "b"), "--reference", str(tmp_path / "nothing"), *fast])
     err = capsys.readouterr().err
     assert code != 0 and "nothing" in err and "reference run file not found" in err
 
 
-def test_unknown_test_name_is_a_config_error(tmp_path, capsys):
+def test_unknown_test_name_or_setting_is_a_config_error(tmp_path, capsys):
     assert main(["audit", "digits", "Offline", "--out", str(tmp_path), "--test", "TEST02"]) == 2
     assert "allowed: TEST01, TEST04, TEST05" in capsys.readouterr().err
+    assert main(["audit", "digits", "Offline", "--out", str(tmp_path), "--set", "min_duration=5"]) == 2
+    assert "unknown test setting 'min_duration'" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("scenario", ["SingleStream"])
