@@ -142,19 +142,21 @@ def read_summary(path: str | Path) -> Summary:
 
 def read_detail(path: str | Path) -> dict[str, list]:
     """All ``:::MLLOG`` records of a detail log as key -> list of values (in order)."""
+    from mlpace.loadgen.logs.detail import read_detail_log
+
     path = Path(path)
     if path.is_dir():
         path = path / DETAIL
-    text = _read_text(path, "detail log")
+    _read_text(path, "detail log")  # a clear error if missing
+    try:
+        records = read_detail_log(path)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: corrupt :::MLLOG record ({exc})") from None
     out: dict[str, list] = {}
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.startswith(":::MLLOG"):
-            continue
-        try:
-            rec = json.loads(line[len(":::MLLOG"):])
-            out.setdefault(rec["key"], []).append(rec.get("value"))
-        except (json.JSONDecodeError, KeyError, TypeError):
-            raise DataError(f"{path}:{n}: corrupt :::MLLOG record") from None
+    for rec in records:
+        if not isinstance(rec, dict) or "key" not in rec:
+            raise DataError(f"{path}: :::MLLOG record without a key: {rec!r:.80}")
+        out.setdefault(rec["key"], []).append(rec.get("value"))
     if not out:
         raise DataError(f"{path}: no :::MLLOG records; not a LoadGen detail log")
     return out

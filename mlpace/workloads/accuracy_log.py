@@ -8,12 +8,11 @@ The file is a JSON list with one record per logged sample::
     ]
 
 ``data`` is the response payload as hex. Any deviation (not JSON, not a list, a record
-without the three keys, odd hex) is a ``DataError`` naming the file and the record.
+without the three keys, odd hex) is a ``DataError`` naming the file (and the record).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,24 +52,17 @@ class AccuracyLog:
 
 
 def read(path: str | Path) -> AccuracyLog:
-    """Parse an accuracy log; raises ``DataError`` naming the file on any problem."""
+    """Parse an accuracy log (or the folder holding one); ``DataError`` naming the file on any problem.
+
+    The JSON layout is checked by the LoadGen's own reader; this adds the decoding of
+    each record into integers and payload bytes.
+    """
+    from mlpace.loadgen.logs.accuracy import read_accuracy_log
+
     path = Path(path)
     if path.is_dir():
         path = path / "mlperf_log_accuracy.json"
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise DataError(f"{path}: accuracy log not found") from None
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read accuracy log ({exc.strerror})") from None
-    try:
-        records = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DataError(
-            f"{path}: corrupt accuracy log, not valid JSON at line {exc.lineno} column {exc.colno} ({exc.msg})"
-        ) from None
-    if not isinstance(records, list):
-        raise DataError(f"{path}: corrupt accuracy log, expected a JSON list of records")
+    records = read_accuracy_log(path)
     n = len(records)
     seq = np.empty(n, dtype=np.int64)
     idx = np.empty(n, dtype=np.int64)
@@ -80,7 +72,7 @@ def read(path: str | Path) -> AccuracyLog:
             seq[i] = int(rec["seq_id"])
             idx[i] = int(rec["qsl_idx"])
             data.append(bytes.fromhex(rec["data"]))
-        except (KeyError, TypeError, ValueError) as exc:
+        except (TypeError, ValueError) as exc:
             raise DataError(
                 f"{path}: corrupt accuracy log record {i} ({rec!r:.80}): needs integer seq_id, "
                 f"integer qsl_idx and hex data ({type(exc).__name__})"

@@ -101,7 +101,7 @@ def test_corrupt_accuracy_log_names_the_file(good_tree, tmp_path, capsys):
     log = scen(root) / "accuracy" / "mlperf_log_accuracy.json"
     log.write_text(log.read_text()[:200])
     bad = failures(root)
-    assert len(bad) == 1 and str(log) in bad[0].why and "corrupt accuracy log" in bad[0].why
+    assert len(bad) == 1 and str(log) in bad[0].why and "not a valid accuracy log" in bad[0].why
     assert main(["check", str(root)]) == 1
     assert "mlperf_log_accuracy.json" in capsys.readouterr().out
 
@@ -205,3 +205,13 @@ def test_reads_a_run_folder_written_by_the_official_loadgen(good_tree, tmp_path,
     found = {f.check: f for f in check_tree(root)}
     assert found["settings"].passed, found["settings"].why  # official seeds from mlperf.conf
     assert found["VALID"].passed, found["VALID"].why
+
+
+def test_corrupt_detail_and_summary_are_reported_with_their_path(good_tree, tmp_path):
+    root = copy_tree(good_tree, tmp_path)
+    run_dir = scen(root) / "performance" / "run_1"
+    (run_dir / "mlperf_log_detail.txt").write_text(':::MLLOG {"key": "sut_name", "val\n')
+    (run_dir / "mlperf_log_summary.txt").write_text("garbage\n")
+    whys = [f.why for f in failures(root) if f.check == "logs parse"]
+    assert any(str(run_dir / "mlperf_log_detail.txt") in w and "corrupt :::MLLOG" in w for w in whys)
+    assert any(str(run_dir / "mlperf_log_summary.txt") in w and "not a LoadGen summary" in w for w in whys)

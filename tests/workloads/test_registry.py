@@ -40,3 +40,14 @@ def test_default_settings_build_valid_test_settings(name, scenario):
 def test_unknown_scenario_names_the_allowed_ones():
     with pytest.raises(ConfigError, match="SingleStream, MultiStream, Server, Offline"):
         workloads.get("digits").default_settings("Streaming")
+
+
+def test_cli_lists_each_workload_with_target_and_proxy_note(capsys):
+    from mlpace.cli import main
+
+    assert main(["workloads"]) == 0
+    out = capsys.readouterr().out
+    for name in workloads.names():
+        wl = workloads.get(name)
+        assert wl.name in out and f"{wl.target:.4f}" in out
+    assert out.lower().count("proxy") >= len(workloads.names())
