@@ -23,7 +23,7 @@ from pathlib import Path
 
 from mlpace.audit import configs, verify
 from mlpace.errors import ConfigError, DataError
-from mlpace.submission.logs import ACCURACY, DETAIL, SUMMARY
+from mlpace.submission.logs import ACCURACY, SUMMARY
 
 _PAYLOAD_DTYPE_NAMES = {"<i8": "int64", "<f4": "float32", "<i4": "int32"}
 
@@ -140,4 +140,4 @@ def run_audits(
     return outcomes
 
 
-__all__ = ["AuditOutcome", "run_audits", "run_reference", "DETAIL"]
+__all__ = ["AuditOutcome", "run_audits", "run_reference"]

@@ -29,15 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlpace.errors import DataError
+from mlpace.submission.layout import DIVISIONS
 from mlpace.submission.logs import ACCURACY, DETAIL, SUMMARY, read_detail, read_summary
+from mlpace.workloads.base import OFFICIAL_SEEDS, SCENARIOS
 
-SCENARIOS = ("SingleStream", "MultiStream", "Server", "Offline")
-DIVISIONS = ("closed", "open")
-OFFICIAL_SEEDS = {
-    "qsl_rng_seed": 2085463073848966840,
-    "sample_index_rng_seed": 2747215439041700203,
-    "schedule_rng_seed": 16159082839903944936,
-}
 CLOSED_MIN_DURATION_MS = 600_000
 CLOSED_REQUIRED_AUDITS = ("TEST01", "TEST04")
 

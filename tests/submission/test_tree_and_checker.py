@@ -5,7 +5,6 @@ import json
 import re
 import shutil
 
-import numpy as np
 import pytest
 
 from mlpace import loadgen as lg
@@ -163,26 +162,10 @@ def test_wrong_layouts(good_tree, tmp_path, capsys):
     assert len(bad) == 1 and "'Streaming' is not a scenario" in bad[0].why
 
 
-def test_reads_a_run_folder_written_by_the_official_loadgen(good_tree, tmp_path, monkeypatch):
+def test_reads_a_run_folder_written_by_the_official_loadgen(good_tree, tmp_path):
     mlg = pytest.importorskip("mlperf_loadgen")
-    monkeypatch.chdir(tmp_path)
-    wl = workloads.get("digits")
-    qsl = wl.make_qsl()
-    alive = []
+    from mlpace.workloads.official import run_official
 
-    def complete(ids, rows):
-        responses = []
-        for i, row in zip(ids, rows):
-            arr = np.ascontiguousarray(row)
-            alive.append(arr)
-            responses.append(mlg.QuerySampleResponse(int(i), arr.ctypes.data, arr.nbytes))
-        mlg.QuerySamplesComplete(responses)
-
-    sut = wl.make_sut(qsl, complete=complete)
-    official_sut = mlg.ConstructSUT(
-        lambda qs: sut.issue_queries(np.array([q.id for q in qs], np.uint64), np.array([q.index for q in qs])),
-        lambda: None)
-    official_qsl = mlg.ConstructQSL(540, 540, qsl.load_samples, qsl.unload_samples)
     user_conf = tmp_path / "user.conf"
     user_conf.write_text("digits.SingleStream.target_latency = 1\ndigits.SingleStream.min_duration = 200\n")
     settings = mlg.TestSettings()
@@ -190,14 +173,7 @@ def test_reads_a_run_folder_written_by_the_official_loadgen(good_tree, tmp_path,
     settings.scenario = mlg.TestScenario.SingleStream
     settings.mode = mlg.TestMode.PerformanceOnly
     settings.single_stream_expected_latency_ns = 20_000
-    log_settings = mlg.LogSettings()
-    log_settings.log_output.outdir = str(tmp_path)
-    log_settings.enable_trace = False
-    try:
-        mlg.StartTestWithLogSettings(official_sut, official_qsl, settings, log_settings)
-    finally:
-        mlg.DestroyQSL(official_qsl)
-        mlg.DestroySUT(official_sut)
+    run_official(workloads.get("digits"), settings, tmp_path)
     root = copy_tree(good_tree, tmp_path)
     run_dir = scen(root) / "performance" / "run_1"
     for name in ("mlperf_log_summary.txt", "mlperf_log_detail.txt"):

@@ -92,39 +92,15 @@ def test_cli_scores_a_log_and_reports_a_corrupt_one(tmp_path, capsys):
     assert "error:" in err and str(log) in err and "Traceback" not in err
 
 
-def test_reads_an_accuracy_log_written_by_the_official_loadgen(tmp_path, monkeypatch):
+def test_reads_an_accuracy_log_written_by_the_official_loadgen(tmp_path):
     mlg = pytest.importorskip("mlperf_loadgen")
-    monkeypatch.chdir(tmp_path)  # the official LoadGen reads ./audit.config
+    from mlpace.workloads.official import run_official
+
     wl = workloads.get("digits")
-    qsl = wl.make_qsl()
-    alive = []
-
-    def complete(ids, rows):
-        responses = []
-        for i, row in zip(ids, rows):
-            arr = np.ascontiguousarray(row)
-            alive.append(arr)
-            responses.append(mlg.QuerySampleResponse(int(i), arr.ctypes.data, arr.nbytes))
-        mlg.QuerySamplesComplete(responses)
-
-    sut = wl.make_sut(qsl, complete=complete)
-
-    def issue(samples):
-        sut.issue_queries(np.array([s.id for s in samples], np.uint64), np.array([s.index for s in samples]))
-
-    official_sut = mlg.ConstructSUT(issue, lambda: None)
-    official_qsl = mlg.ConstructQSL(qsl.total_sample_count, qsl.performance_sample_count, qsl.load_samples, qsl.unload_samples)
     settings = mlg.TestSettings()
     settings.scenario = mlg.TestScenario.Offline
     settings.mode = mlg.TestMode.AccuracyOnly
-    log_settings = mlg.LogSettings()
-    log_settings.log_output.outdir = str(tmp_path)
-    log_settings.enable_trace = False
-    try:
-        mlg.StartTestWithLogSettings(official_sut, official_qsl, settings, log_settings)
-    finally:
-        mlg.DestroyQSL(official_qsl)
-        mlg.DestroySUT(official_sut)
+    run_official(wl, settings, tmp_path)
     rep = wl.score_accuracy_log(tmp_path / "mlperf_log_accuracy.json", out_dir=tmp_path)
     assert rep.count == 540 and rep.passed, rep.why()
     ours = wl.score_accuracy_log(accuracy_run(wl, tmp_path / "ours"))

@@ -26,7 +26,7 @@ def test_onnxruntime_and_numpy_agree_on_every_sample(name):
             np.testing.assert_allclose(ort_out[key], np_out[key], rtol=1e-4, atol=1e-5)
 
 
-def test_model_file_is_cached_and_keyed_by_seed(model_cache):
+def test_model_file_is_cached_and_keyed_by_seed(mlpace_cache_dir):
     calls = []
 
     def build():
@@ -38,7 +38,7 @@ def test_model_file_is_cached_and_keyed_by_seed(model_cache):
     other = models.ensure("unit", "1", 8, build)
     assert first == again != other
     assert len(calls) == 2
-    assert first.parent == model_cache / "models"
+    assert first.parent == mlpace_cache_dir / "models"
     onnx.checker.check_model(onnx.load(str(first)))
 
 
