@@ -31,6 +31,8 @@ def check(
     console.print(table)
     failed = [f for f in findings if not f.passed]
     if failed:
+        for f in failed:  # unwrapped, so paths can be copied whole
+            console.print(f"FAIL {f.where} [{f.check}]: {f.why}", soft_wrap=True, markup=False, highlight=False)
         console.print(f"[red]{len(failed)} of {len(findings)} checks failed[/red]")
         raise typer.Exit(1)
     console.print(f"[green]all {len(findings)} checks passed[/green]")
