@@ -25,7 +25,7 @@ _VOWELS = np.array(
      [600, 1700], [450, 1500]], dtype=np.float64
 )
 _KEYWORDS = ((2, 4, 6), (8, 6), (1, 2), (3, 7), (4, 9), (5, 3), (9, 0, 1), (0, 5), (6, 4), (0, 2, 8))
-_HARMONICS = 24
+_HARMONICS = 16
 
 
 def generate(n_per_class: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -41,6 +41,13 @@ def generate(n_per_class: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     for i, label in enumerate(labels):
         clips[i] = _clip(rng, int(label))
     return clips, labels
+
+
+def clip(label: int, seed) -> np.ndarray:
+    """One float32 clip of class ``label`` drawn from ``default_rng(seed)`` (seed may be a list)."""
+    if not 0 <= label < len(LABELS):
+        raise ValueError(f"label must be in 0..{len(LABELS) - 1}")
+    return _clip(np.random.default_rng(seed), int(label))
 
 
 def _clip(rng: np.random.Generator, label: int) -> np.ndarray:

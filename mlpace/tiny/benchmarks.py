@@ -88,10 +88,13 @@ class Sample:
 ACCURACY_SEED, TRAINING_SEED = 20250101, 20250102
 
 
-def accuracy_samples(bench: TinyBenchmark) -> list[Sample]:
-    """The benchmark's accuracy set built from embeddable data (deterministic)."""
-    x, y = _arrays(bench, training=False)
-    width = len(str(len(y)))
+def accuracy_samples(bench: TinyBenchmark, limit: int | None = None) -> list[Sample]:
+    """The benchmark's accuracy set built from embeddable data (deterministic).
+
+    File i does not depend on ``limit``: the first ``limit`` files equal the full set's.
+    """
+    x, y = _arrays(bench, training=False, limit=limit)
+    width = len(str(bench.official_files))
     return [Sample(f"{bench.name}_{i:0{width}d}_c{int(lab)}.bin", _to_bytes(bench, xi), int(lab))
             for i, (xi, lab) in enumerate(zip(x, y))]
 
@@ -115,8 +118,11 @@ def _to_bytes(bench: TinyBenchmark, x: np.ndarray) -> bytes:
     return np.ascontiguousarray(x, dtype=np.dtype(bench.input_dtype).newbyteorder("<")).tobytes()
 
 
-def _arrays(bench: TinyBenchmark, training: bool) -> tuple[np.ndarray, np.ndarray]:
-    return {"ic": _ic, "vww": _vww, "kws": _kws, "ad": _ad}[bench.name](training)
+def _arrays(bench: TinyBenchmark, training: bool, limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    if bench.name in ("kws", "ad"):
+        return {"kws": _kws, "ad": _ad}[bench.name](training, limit)
+    x, y = {"ic": _ic, "vww": _vww}[bench.name](training)
+    return (x[:limit], y[:limit]) if limit else (x, y)
 
 
 def _ic(training: bool):
@@ -126,7 +132,7 @@ def _ic(training: bool):
     rng = np.random.default_rng(ACCURACY_SEED)
     test = np.concatenate([rng.choice(np.flatnonzero(labels == c), 20, replace=False) for c in range(10)])
     test = test[rng.permutation(len(test))]
-    idx = np.setdiff1d(np.arange(len(labels)), test) if training else test
+    idx = np.setdiff1d(np.arange(len(labels)), test)[::2] if training else test  # 800 training images
     return frontend.images_to_uint8_rgb(images[idx], 32), labels[idx]
 
 
@@ -163,25 +169,26 @@ def _background_patches(rng, n: int, size: int) -> np.ndarray:
     return out
 
 
-def _kws(training: bool):
+def _kws(training: bool, limit: int | None):
     from mlpace.data import keywords
 
-    clips, labels = keywords.generate(60 if training else 84, TRAINING_SEED if training else ACCURACY_SEED)
-    if not training:
-        keep = np.random.default_rng(ACCURACY_SEED).permutation(len(labels))[:1000]
-        clips, labels = clips[keep], labels[keep]
+    if training:
+        clips, labels = keywords.generate(40, TRAINING_SEED)
+    else:
+        labels = np.random.default_rng(ACCURACY_SEED).integers(0, len(keywords.LABELS), 1000)[:limit]
+        clips = np.stack([keywords.clip(int(lab), [ACCURACY_SEED, i]) for i, lab in enumerate(labels)])
     return frontend.mfcc_int8(clips, keywords.SAMPLE_RATE_HZ), labels
 
 
-def _ad(training: bool):
+def _ad(training: bool, limit: int | None):
     from mlpace.data import vibration
 
     if training:
-        clips, labels = vibration.generate(200, 0, TRAINING_SEED)
-    else:
-        clips, labels = vibration.generate(140, 108, ACCURACY_SEED)
-        order = np.random.default_rng(ACCURACY_SEED).permutation(len(labels))
-        clips, labels = clips[order], labels[order]
+        clips, labels = vibration.generate(150, 0, TRAINING_SEED)
+    else:  # 140 normal and 108 anomalous files, as in the official set, in a seeded order
+        labels = np.random.default_rng(ACCURACY_SEED).permutation(np.repeat([0, 1], [140, 108]))[:limit]
+        clips = np.concatenate([vibration.generate(1 - int(lab), int(lab), ACCURACY_SEED + i)[0]
+                                for i, lab in enumerate(labels)])
     return frontend.log_mel(clips, vibration.SAMPLE_RATE_HZ), labels
 
 

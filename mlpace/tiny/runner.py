@@ -116,6 +116,8 @@ def run(config: RunConfig, progress: Progress | None = None, monitor: EnergyMoni
         client.require_mode(p.MODE_ENERGY if energy else p.MODE_PERFORMANCE)
         client.identify()
         result.device_name = client.name or ""
+        if result.device_name.startswith("mlpace simulated"):
+            result.notes.append("measured on mlpace's simulated device: timing and energy come from its cost model.")
         if client.model and client.model != bench.model_id:
             raise DeviceError(f"the device on {config.port} runs model {client.model!r} but --benchmark "
                               f"{bench.name} needs {bench.model_id!r}; flash the {bench.model_id} firmware")
