@@ -95,7 +95,8 @@ def _print_report(report) -> None:
     console.print(_runs_table(report))
     if report.rcp is not None:
         colour = "green" if report.rcp.passed else "red"
-        console.print(f"RCP: [{colour}]{'PASS' if report.rcp.passed else 'FAIL'}[/] - {report.rcp.explain()}")
+        console.print(f"RCP: [{colour}]{'PASS' if report.rcp.passed else 'FAIL'}[/] - {report.rcp.explain()}",
+                      soft_wrap=True)
     elif report.division == "open":
         console.print("RCP: not applied (open division)")
     if report.score_minutes is not None:
@@ -103,9 +104,9 @@ def _print_report(report) -> None:
         scale = f" x scaling {report.scaling:.4f}" if report.scaling != 1 else ""
         console.print(f"Score: [bold]{report.score_minutes:.6f} min[/] ({report.score_minutes * 60:.3f} s): olympic "
                       f"mean of {len(sc.counted)} of {sc.converged + sc.failed} runs "
-                      f"({sc.failed} not converged){scale}")
+                      f"({sc.failed} not converged){scale}", soft_wrap=True)
     for problem in report.problems:
-        console.print(f"[red]problem:[/] {problem}")
+        console.print(f"[red]problem:[/] {problem}", soft_wrap=True)
     console.print("[green]set valid[/]" if report.passed else "[red]set NOT valid[/]")
 
 
@@ -140,6 +141,9 @@ def run_cmd(
         raise ConfigError(f"--nproc must be at least 1 (got {nproc})")
     bench = build_benchmark(benchmark, _parse_overrides(overrides), config, division)
     n = runs or bench.config.required_runs
+    if bench.config.global_batch_size % nproc:
+        raise ConfigError(f"global_batch_size {bench.config.global_batch_size} does not split over {nproc} "
+                          "processes; choose --nproc dividing it")
     layout = ResultsLayout(out, system, bench.name)
     q = bench.config.quality
     console.print(f"[bold]{bench.name}[/]: {n} runs, target {q.metric} {'>=' if q.goal == 'max' else '<='} "

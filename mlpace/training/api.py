@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Protocol, runtime_checkable
 
+from pydantic import BaseModel, ValidationError
+
+from mlpace.errors import ConfigError
 from mlpace.training.config import BenchmarkConfig
 
 
@@ -91,17 +94,32 @@ class Benchmark:
 
     ``rules_dir`` holds ``closed_<name>.yaml`` / ``open_<name>.yaml`` when the benchmark
     ships them (otherwise they are generated from the config); ``rcp_file`` holds its
-    reference convergence points, if any.
+    reference convergence points, if any; ``data_schema`` / ``model_schema`` (pydantic
+    models) validate the benchmark-specific ``data`` and ``model`` sections.
     """
 
     config: BenchmarkConfig
     make_loop: Callable[[BenchmarkConfig], TrainingLoop]
     rules_dir: Path | None = None
     rcp_file: Path | None = None
+    data_schema: type[BaseModel] | None = None
+    model_schema: type[BaseModel] | None = None
+
+    def __post_init__(self):
+        for section, schema in (("data", self.data_schema), ("model", self.model_schema)):
+            if schema is None:
+                continue
+            try:
+                schema.model_validate(getattr(self.config, section))
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                key = ".".join([section, *map(str, err["loc"])])
+                raise ConfigError(f"bad benchmark config for {self.config.name}: key '{key}': {err['msg']} "
+                                  f"(got {err.get('input')!r})") from None
 
     @property
     def name(self) -> str:
         return self.config.name
 
     def with_config(self, config: BenchmarkConfig) -> "Benchmark":
-        return Benchmark(config, self.make_loop, self.rules_dir, self.rcp_file)
+        return Benchmark(config, self.make_loop, self.rules_dir, self.rcp_file, self.data_schema, self.model_schema)

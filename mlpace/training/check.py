@@ -99,12 +99,19 @@ def check_benchmark_folder(folder: str | Path, *, user_benchmark: Benchmark | No
         for run in runs:
             res = compliance.check_file(run.path, common)
             report.compliance[run.path] = res
+            if run.error:
+                state = f"crashed ({run.error})"
+            elif run.status is None:
+                state = "no run_stop: the run never finished"
+            elif run.status != "success":
+                state = f"run_stop status {run.status}: the run did not reach the target"
+            else:
+                state = None
             if not res.passed:
                 why = "; ".join(compliance.summarise_messages(res.messages)) or "see the checker output"
-                extra = f" (the run raised {run.error})" if run.error else ""
-                if run.status == "aborted" and not run.error:
-                    extra = " (run_stop status aborted: the run never met the target)"
-                report.problems.append(f"{run.path.name}: compliance FAILED{extra}: {why}")
+                report.problems.append(f"{run.path.name}: compliance FAILED{f' ({state})' if state else ''}: {why}")
+            elif state:
+                report.problems.append(f"{run.path.name}: not converged, {state}")
 
     # 2. counts and seeds
     if required is not None and len(runs) != required:

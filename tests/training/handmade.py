@@ -14,7 +14,7 @@ def line(time_ms, key, value=None, event="POINT_IN_TIME", **meta):
 
 def write_log(path: Path, *, benchmark="digits_cnn", start_ms=1_700_000_000_000, ttt_ms=60_000, status="success",
               conv_epoch=10, bs=32, seed=1, metric=0.97, division="closed", org="handmade", unit="epoch_num",
-              hyper=None, drop_keys=()):
+              hyper=None, drop_keys=(), others=0.5):
     """A compliant log of one run (for mlpace's digits_cnn rules unless told otherwise)."""
     t = start_ms - 5000
     hyper = hyper if hyper is not None else {"global_batch_size": bs, "opt_name": "adam",
@@ -33,7 +33,7 @@ def write_log(path: Path, *, benchmark="digits_cnn", start_ms=1_700_000_000_000,
         lines += [line(when - 2, "epoch_start", event="INTERVAL_START", **point),
                   line(when - 1, "epoch_stop", event="INTERVAL_END", **point),
                   line(when - 1, "eval_start", event="INTERVAL_START", **point),
-                  line(when, "eval_accuracy", metric if e == conv_epoch else 0.5, **point),
+                  line(when, "eval_accuracy", metric if e == conv_epoch else others, **point),
                   line(when, "eval_stop", event="INTERVAL_END", **point)]
     lines.append(line(start_ms + ttt_ms, "run_stop", event="INTERVAL_END", status=status))
     lines = [ln for ln in lines if json.loads(ln[len(":::MLLOG "):])["key"] not in drop_keys]

@@ -153,3 +153,15 @@ def test_real_digits_runs_reach_the_target(digits_set):
             assert r.last_metric >= cfg_target and log.converged_at == r.epochs
             assert 0 < r.time_to_train_s < 120
     assert json.loads(layout.system_json.read_text())["framework"].startswith("PyTorch 2.13.0")
+
+
+def test_real_adding_gru_run_reaches_the_target(tmp_path):
+    from mlpace.training.benchmarks import get_benchmark
+
+    bench = get_benchmark("adding_gru")
+    res = run_once(bench, index=0, seed=3, log_path=tmp_path / "r.txt")
+    assert res.status == "success", res
+    assert res.last_metric <= 0.01 and res.epochs <= bench.config.max_epochs
+    log = read_run_log(tmp_path / "r.txt")
+    assert log.converged_at == res.epochs and log.evals[-1][1] == res.last_metric
+    assert log.evals[0][1] > 0.05  # it really learned: the first epoch is far from the target

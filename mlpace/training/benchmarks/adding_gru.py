@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
 from mlpace.training.api import Benchmark
@@ -36,6 +37,19 @@ CONFIG = {
     "data": {"seq_len": 16, "train_size": 2000, "eval_size": 500, "data_seed": 1234},
     "model": {"hidden": 32},
 }
+
+
+class DataSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    seq_len: int = Field(ge=2)
+    train_size: int = Field(gt=0)
+    eval_size: int = Field(gt=0)
+    data_seed: int
+
+
+class ModelSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    hidden: int = Field(gt=0)
 
 
 def adding_problem(n: int, seq_len: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -83,4 +97,4 @@ class AddingGRULoop(TensorLoop):
 
 def benchmark(config: BenchmarkConfig | None = None) -> Benchmark:
     cfg = config or validate_config(CONFIG, source="adding_gru")
-    return Benchmark(cfg, AddingGRULoop, rules_dir=HERE.parent / "rules", rcp_file=HERE / "rcps" / "rcps_adding_gru.json")
+    return Benchmark(cfg, AddingGRULoop, rules_dir=HERE.parent / "rules", rcp_file=HERE / "rcps" / "rcps_adding_gru.json", data_schema=DataSettings, model_schema=ModelSettings)

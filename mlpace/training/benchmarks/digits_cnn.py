@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
 from mlpace.training.api import Benchmark
@@ -35,6 +36,18 @@ CONFIG = {
     "data": {"eval_fraction": 0.2, "split_seed": 0},
     "model": {"conv_channels": 8, "hidden": 32},
 }
+
+
+class DataSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    eval_fraction: float = Field(gt=0, lt=1)
+    split_seed: int
+
+
+class ModelSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    conv_channels: int = Field(gt=0)
+    hidden: int = Field(gt=0)
 
 
 class DigitsCNNLoop(TensorLoop):
@@ -74,4 +87,4 @@ class DigitsCNNLoop(TensorLoop):
 
 def benchmark(config: BenchmarkConfig | None = None) -> Benchmark:
     cfg = config or validate_config(CONFIG, source="digits_cnn")
-    return Benchmark(cfg, DigitsCNNLoop, rules_dir=HERE.parent / "rules", rcp_file=HERE / "rcps" / "rcps_digits_cnn.json")
+    return Benchmark(cfg, DigitsCNNLoop, rules_dir=HERE.parent / "rules", rcp_file=HERE / "rcps" / "rcps_digits_cnn.json", data_schema=DataSettings, model_schema=ModelSettings)
