@@ -93,10 +93,11 @@ def derive(settings: TestSettings, qsl_total: int, qsl_performance: int) -> Effe
     else:  # Offline: one query holding every sample
         target_qps = s.offline_expected_qps
         percentile = 0.99  # not used by Offline; logged as the official does
-        # official: uint64(1.1 * duration_s * qps), truncated; the audit modes that
-        # reuse samples (performance_issue_unique/same) issue the loaded set once
+        # official: uint64(1.1 * duration_s * qps), truncated; performance_issue_unique
+        # issues the loaded set once (performance_issue_same keeps the full-size query,
+        # as LoadGen 6.0.17 does: TEST04 must run as long as its reference)
         by_duration = int(1.1 * (s.min_duration_ms / 1000.0) * target_qps)
-        if s.performance_issue_unique or s.performance_issue_same:
+        if s.performance_issue_unique:
             spq = perf_count
         else:
             spq = max(s.min_query_count, by_duration, 1)
