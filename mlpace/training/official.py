@@ -36,7 +36,6 @@ def register(registry: dict, ruleset: str = "6.0.0") -> None:
     short = ".".join(ruleset.split(".")[:2])
     allowed = benchmark_meta._ALL_ALLOWED_BENCHMARKS["training"][short]
     rcp_paths = {}
-    rules = None
     for name, entry in registry.get("benchmarks", {}).items():
         if name not in allowed:
             allowed.append(name)
