@@ -43,7 +43,6 @@ def test_energy_firmware_without_banner_detected_by_probe(board, fast):
 
 
 def test_performance_firmware_refused_by_energy_run(board, fast):
-
     perf = board("ic")
     monitor_host = board("ic", mode=p.MODE_ENERGY)  # only its monitor port is used
     with pytest.raises(DeviceError, match=r"timestamp mode mismatch.*needs 'energy'"):
