@@ -87,13 +87,19 @@ def test_offline_sample_count_truncates_like_the_official(duration_ms, qps, expe
     assert eff.samples_per_query == expected
 
 
-def test_offline_audit_modes_issue_the_loaded_set_once():
-    eff = eff_of(total=1000, perf=256, scenario="Offline", min_duration_ms=1000,
-                 offline_expected_qps=5000, performance_issue_same=True, performance_issue_same_index=3)
-    assert eff.samples_per_query == 256
+def test_offline_audit_modes_match_the_official_query_size():
+    """LoadGen 6.0.17: performance_issue_unique issues the loaded set once; performance_issue_same
+    keeps the full-size query, every sample the same index (TEST04)."""
+    kw = dict(total=1000, perf=256, scenario="Offline", min_duration_ms=1000, offline_expected_qps=5000)
+    eff = eff_of(performance_issue_unique=True, **kw)
     loaded = schedule.performance_set(eff, 1000)
     plan = schedule.performance_plan(eff, loaded)
-    assert plan.sample_count == 256 and set(plan.sample_index.tolist()) == {int(loaded[3])}
+    assert eff.samples_per_query == plan.sample_count == 256
+    assert sorted(plan.sample_index.tolist()) == sorted(loaded.tolist())
+    eff = eff_of(performance_issue_same=True, performance_issue_same_index=3, **kw)
+    plan = schedule.performance_plan(eff, loaded)
+    assert eff.samples_per_query == plan.sample_count == 5500
+    assert set(plan.sample_index.tolist()) == {int(loaded[3])}
 
 
 def test_accuracy_plan_covers_each_sample_once():
