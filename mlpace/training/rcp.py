@@ -131,7 +131,8 @@ class RcpVerdict:
         r = self.record
         how = "passes" if self.passed else "fails"
         text = (f"{self.message}: submission olympic mean {self.subm_mean:.4f} {how} against "
-                f"RCP BS {r.bs:g} (mean {r.mean:.4f}, stdev {r.stdev:.4f}, minimum acceptable "
+                f"RCP BS {r.bs:g}{' (interpolated)' if r.interpolated else ''} (mean {r.mean:.4f}, "
+                f"stdev {r.stdev:.4f}, minimum acceptable "
                 f"{r.mean / r.max_speedup:.4f})")
         if self.norm_factor > 1:
             text += f"; faster than the RCP mean, so the score is scaled by {self.norm_factor:.4f}"
