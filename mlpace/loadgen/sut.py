@@ -62,7 +62,9 @@ class FunctionSUT:
 
     ``workers=0`` answers inside ``issue_queries``; ``workers>0`` queues queries
     to that many threads. ``batch_size`` splits large queries (Offline).
-    ``with_data=False`` completes without payloads (performance runs).
+    ``with_data=False`` completes without payloads (performance runs). An exception in
+    ``fn`` on a worker thread is kept and raised to the LoadGen on its next
+    ``issue_queries`` or ``flush_queries`` call, so the run ends INVALID with the cause.
     """
 
     def __init__(self, fn: Callable[[np.ndarray], Sequence], name: str = "FunctionSUT",
@@ -77,6 +79,7 @@ class FunctionSUT:
         self._complete = complete or _complete
         self._queue: queue.SimpleQueue | None = None
         self._threads: list[threading.Thread] = []
+        self.error: BaseException | None = None  # first exception raised by fn on a worker
         if workers > 0:
             self._queue = queue.SimpleQueue()
             for i in range(workers):
@@ -91,26 +94,33 @@ class FunctionSUT:
             self._complete(i, list(out) if self.with_data else None)
 
     def _worker(self) -> None:
-        assert self._queue is not None
+        queue_ = self._queue
+        assert queue_ is not None
         while True:
-            item = self._queue.get()
+            item = queue_.get()
             if item is None:
                 return
+            if self.error is not None:
+                continue  # a failed SUT answers nothing more; the LoadGen reports it
             try:
                 self._answer(*item)
-            except Exception:  # noqa: BLE001 - the LoadGen's timeout reports the silence
-                import traceback
+            except Exception as exc:  # noqa: BLE001 - re-raised to the LoadGen on its next call
+                self.error = exc
 
-                traceback.print_exc()
+    def _raise_worker_error(self) -> None:
+        exc = self.error
+        if exc is not None:
+            raise RuntimeError(f"worker thread failed: {type(exc).__name__}: {exc}") from exc
 
     def issue_queries(self, ids: np.ndarray, indices: np.ndarray) -> None:
         if self._queue is None:
             self._answer(ids, indices)
         else:
+            self._raise_worker_error()
             self._queue.put((ids, indices))
 
     def flush_queries(self) -> None:
-        pass
+        self._raise_worker_error()
 
     def close(self) -> None:
         if self._queue is not None:
