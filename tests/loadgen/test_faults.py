@@ -158,3 +158,11 @@ def test_ctrl_c_from_a_worker_wait(tmp_path):
     result = run(tmp_path, Slow(), min_duration_ms=5_000)
     assert result.interrupted and not result.valid
     assert result.detail_path.is_file() and result.summary_path.is_file()
+
+
+def test_server_too_many_outstanding_queries(tmp_path):
+    result = run(tmp_path, FaultySUT("silent", at=1), "Server", server_max_async_queries=5,
+                 sut_timeout_ms=2_000)
+    assert_fault_logged(result, "Too many outstanding queries")
+    assert "server_max_async_queries=5" in result.summary_path.read_text()
+    assert result.performance.query_count == 5  # the sixth arrival found five unanswered
