@@ -231,7 +231,8 @@ def evaluate(eff: EffectiveSettings, rec: PhaseRecord) -> PerformanceResult:
 
     if scen is TestScenario.Server:
         target = eff.target_latency_ns
-        result.perf_constraints_met = result.target_percentile_latency <= target
+        # no answered query is no evidence of meeting the bound (a run whose SUT went silent)
+        result.perf_constraints_met = n_lat > 0 and result.target_percentile_latency <= target
         if not result.perf_constraints_met:
             recs.append(REC_LATENCY)
         over = int(np.count_nonzero(lat_sorted > target))

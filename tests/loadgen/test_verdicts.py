@@ -351,3 +351,14 @@ def test_sleeping_sut_percentiles_within_noise(tmp_path, monkeypatch):
     assert f" * Processed at least {min_q} queries ({n})." in text
     assert f" * Would discard {t - 1} highest latency queries." in text
     assert result.valid == (perf.min_duration_met and ok)
+
+
+def test_server_with_no_answers_does_not_meet_the_latency_constraint():
+    lat = np.full(20, 1_000_000)
+    eff = settings_eff(scenario="Server", server_target_qps=1000, min_duration_ms=0, min_query_count=1)
+    rec = server_record(lat)
+    rec.complete_ns[:] = 0  # the SUT answered nothing
+    rec.errors.append("SUT went silent")
+    r = evaluate(eff, rec)
+    assert r.perf_constraints_met is False and not r.valid
+    assert "  Performance constraints satisfied : NO" in summary_of(r)
