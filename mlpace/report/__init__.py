@@ -1,5 +1,5 @@
 """Human-readable reports of finished runs: plots and a Markdown page per run folder."""
 
-from mlpace.report.run_report import write_run_report, write_session_report
+from mlpace.report.run_report import metric_text, write_run_report, write_session_report
 
-__all__ = ["write_run_report", "write_session_report"]
+__all__ = ["metric_text", "write_run_report", "write_session_report"]

@@ -10,6 +10,19 @@ from mlpace.loadgen.settings import TestScenario
 from mlpace.report.plots import latency_plot
 
 
+def metric_text(result) -> str:
+    """The scenario's headline figure with its unit (samples/s, or the target-percentile latency)."""
+    m = result.metrics
+    if not m:
+        return "-"
+    if result.scenario is TestScenario.Offline:
+        return f"{m['samples_per_second']:,.0f} samples/s"
+    if result.scenario is TestScenario.Server:
+        return f"{m['completed_samples_per_sec']:,.1f} samples/s"
+    pct = result.performance.eff.target_latency_percentile * 100
+    return f"p{pct:g} {m['result_metric'] / 1e6:.3f} ms"
+
+
 def write_run_report(log_dir: Path, workload: str, result, accuracy=None) -> Path:
     """Write ``report.md`` (and ``latency.png`` when there are latencies) into ``log_dir``."""
     log_dir = Path(log_dir)
@@ -67,11 +80,9 @@ def write_session_report(out_root: Path, workload: str, rows) -> Path:
     out_root.mkdir(parents=True, exist_ok=True)
     lines = [f"# mlpace run: {workload}", "", "| scenario | verdict | metric | accuracy | report |", "|---|---|---|---|---|"]
     for scen, result, acc, log_dir in rows:
-        metric = result.metrics.get("result_metric")
-        metric_text = "-" if metric is None else f"{metric:,.2f}"
         acc_text = "-" if acc is None else f"{acc.value:.4f} ({'PASS' if acc.passed else 'FAIL'})"
         rel = Path(log_dir).relative_to(out_root) / "report.md"
-        lines.append(f"| {scen} | {result.verdict} | {metric_text} | {acc_text} | [{rel}]({rel}) |")
+        lines.append(f"| {scen} | {result.verdict} | {metric_text(result)} | {acc_text} | [{rel}]({rel}) |")
     path = out_root / "report.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
