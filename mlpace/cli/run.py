@@ -95,6 +95,9 @@ def run(
     if wl.proxy_note:
         console.print(f"[dim]{wl.name}: {wl.proxy_note}[/dim]")
     prepared = []
+    if test_mode is TestMode.FindPeakPerformance and any(s != "Server" for s in scenarios):
+        raise ConfigError("--mode FindPeakPerformance searches a Server QPS: use -s Server "
+                          f"(got {', '.join(scenarios)})")
     for scen in scenarios:  # validate every scenario's settings before running any
         settings = build_settings(wl, scen, test_mode, conf or [], model or wl.name, overrides)
         settings.sut_timeout_ms = sut_timeout_ms
