@@ -91,7 +91,7 @@ def both(harness, name):
     return harness(name, "official"), harness(name, "mlpace")
 
 
-PERF = ["single_stream", "offline", "server"]
+PERF = ["single_stream", "multi_stream", "offline", "server"]
 
 
 # ---------------------------------------------------------------- verdicts and counts
@@ -140,6 +140,18 @@ def test_single_stream_duration_bound_counts_agree_within_timing(harness):
     a = official.detail["result_query_count"]
     b = ours.detail["result_query_count"]
     assert 0.5 < b / a < 2.0, (a, b)
+
+
+def test_multistream_counts_are_exact(harness):
+    official, ours = both(harness, "multi_stream")
+    for run in (official, ours):
+        assert run.detail["result_query_count"] == 700
+        assert run.detail["generated_query_count"] == 700
+        assert run.detail["generated_samples_per_query"] == 4
+        assert run.sidecar["issue_sizes"] == [4] * 700
+        assert run.detail["early_stopping_latency_ms"] > 0
+    line = " * Processed at least 662 queries (700)."
+    assert line in official.summary.splitlines() and line in ours.summary.splitlines()
 
 
 def test_offline_counts_are_exact(harness):
