@@ -188,7 +188,9 @@ def calibrate(sut, qsl, settings: TestSettings, explicit: set[str]) -> str | Non
     probe.min_query_count = 1
     with tempfile.TemporaryDirectory(prefix="mlpace-probe-") as tmp:
         r = start_test(sut, qsl, probe, LogSettings(outdir=tmp), audit_config=None)
-    if not r.metrics or r.errors or r.interrupted:
+    if r.interrupted:  # Ctrl-C during the probe stops the command, not just the probe
+        raise KeyboardInterrupt
+    if not r.metrics or r.errors:
         return None
     if key == "offline_expected_qps":
         measured = r.metrics["samples_per_second"]

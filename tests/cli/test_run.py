@@ -116,3 +116,22 @@ def test_ctrl_c_exits_130_and_keeps_logs(tmp_path):
     assert "Interrupted by the user" in text or "interrupted by the user" in text
     summary = (detail.parent / "mlperf_log_summary.txt").read_text()
     assert "Result is : INVALID" in summary
+
+
+def test_ctrl_c_during_the_calibration_probe_stops_the_command():
+    from mlpace.cli.run import calibrate
+    from mlpace.loadgen import SimpleQSL
+    from mlpace.loadgen.settings import TestSettings as Settings
+
+    class CtrlC:
+        name = "CtrlC"
+
+        def issue_queries(self, ids, indices):
+            raise KeyboardInterrupt
+
+        def flush_queries(self):
+            pass
+
+    settings = Settings.make(scenario="Offline", mode="PerformanceOnly")
+    with pytest.raises(KeyboardInterrupt):
+        calibrate(CtrlC(), SimpleQSL("q", 10, 10), settings, set())
