@@ -5,7 +5,7 @@ SUT answers with ``complete(ids, data)`` from any thread. ``mlpace.compat``
 offers the same engine under the official ``mlperf_loadgen`` names.
 """
 
-from mlpace.loadgen.api import LogSettings, TestResult, complete, first_token_complete, start_test
+from mlpace.loadgen.api import LogSettings, TestResult, complete, fail, first_token_complete, start_test
 from mlpace.loadgen.settings import LoggingMode, TestMode, TestScenario, TestSettings
 from mlpace.loadgen.sut import FunctionSUT, SimpleQSL
 
@@ -19,6 +19,7 @@ __all__ = [
     "TestScenario",
     "TestSettings",
     "complete",
+    "fail",
     "first_token_complete",
     "start_test",
 ]

@@ -89,6 +89,16 @@ def complete(ids, data=None, n_tokens=None) -> None:
     phase.complete(ids, data, n_tokens)
 
 
+def fail(message: str) -> None:
+    """Report a SUT fault from any thread (e.g. a worker that crashed): the running test
+    ends INVALID with ``message`` as its cause instead of waiting for answers that will
+    never come."""
+    phase = _active
+    if phase is None:
+        raise SUTError(f"fail() called while no test is running: {message}")
+    phase.fail(str(message))
+
+
 def first_token_complete(ids) -> None:
     """Report the first token of sample ids (LLM token latencies)."""
     phase = _active
@@ -268,7 +278,7 @@ def start_test(
 
     summary_path = ls.path("summary.txt", stamp)
     if perf_result is not None:
-        text = render_summary(sut_name, _mode_label(mode), perf_result, detail.warnings, detail.errors)
+        text = render_summary(sut_name, mode.name, perf_result, detail.warnings, detail.errors)
     else:
         text = render_accuracy_only(detail.warnings, detail.errors)
     summary_path.write_text(text, encoding="utf-8")
@@ -310,10 +320,6 @@ def start_test(
 
 class _QSLFault(Exception):
     pass
-
-
-def _mode_label(mode: TestMode) -> str:
-    return "PerformanceOnly" if mode is TestMode.SubmissionRun else mode.name
 
 
 def _metrics(r: PerformanceResult) -> dict[str, float]:

@@ -262,6 +262,15 @@ class Phase:
                 if payload is not None and self.log_mask[i]:
                     self.data[i] = to_bytes(payload)
 
+    def fail(self, message: str) -> None:
+        """Record a SUT-reported fault (any thread) and wake whoever waits."""
+        with self.lock:
+            if message not in self.errors:
+                self.errors.append(message)
+        self.all_done.set()
+        if self.want_tokens:
+            self._wake_issuer()
+
     def _bad_ids(self, arr: np.ndarray) -> None:
         bad = [int(i) for i in arr.tolist() if i < 0 or i >= self.n_samples]
         if bad:

@@ -104,8 +104,15 @@ class FunctionSUT:
                 continue  # a failed SUT answers nothing more; the LoadGen reports it
             try:
                 self._answer(*item)
-            except Exception as exc:  # noqa: BLE001 - re-raised to the LoadGen on its next call
+            except Exception as exc:  # noqa: BLE001 - ends the test now; re-raised on the next call
                 self.error = exc
+                from mlpace.errors import SUTError
+                from mlpace.loadgen.api import fail
+
+                try:
+                    fail(f"SUT worker thread raised {type(exc).__name__}: {exc}")
+                except SUTError:  # no test running any more
+                    pass
 
     def _raise_worker_error(self) -> None:
         exc = self.error

@@ -227,8 +227,7 @@ def _masked(text: str) -> list[str]:
     return [re.sub(r"\d+(\.\d+)?", "N", line) for line in text.splitlines()]
 
 
-@pytest.mark.parametrize("name", PERF + ["accuracy", pytest.param(
-    "submission", marks=pytest.mark.xfail(reason="bugs.md #4", strict=True))])
+@pytest.mark.parametrize("name", PERF + ["accuracy", "submission"])
 def test_summaries_have_the_same_layout(harness, name):
     official, ours = both(harness, name)
     a, b = _masked(official.summary), _masked(ours.summary)

@@ -166,3 +166,31 @@ def test_server_too_many_outstanding_queries(tmp_path):
     assert_fault_logged(result, "Too many outstanding queries")
     assert "server_max_async_queries=5" in result.summary_path.read_text()
     assert result.performance.query_count == 5  # the sixth arrival found five unanswered
+
+
+def test_worker_thread_fault_ends_the_run_at_once_via_fail(tmp_path, monkeypatch):
+    """A SUT whose worker thread reports a fault with lg.fail() ends INVALID without any
+    timeout (sut_timeout_ms stays 0 = wait forever), with the message in both logs."""
+    import threading
+
+    from mlpace import loadgen as lg
+
+    monkeypatch.chdir(tmp_path)
+
+    class CrashingWorkerSUT:
+        name = "CrashingWorkerSUT"
+
+        def issue_queries(self, ids, indices):
+            threading.Thread(target=lambda: lg.fail("worker crashed: CUDA out of memory"),
+                             daemon=True).start()
+
+        def flush_queries(self):
+            pass
+
+    settings = lg.TestSettings.make(scenario="SingleStream", min_duration_ms=100, min_query_count=10)
+    result = lg.start_test(CrashingWorkerSUT(), lg.SimpleQSL("q", 8, 8), settings,
+                           lg.LogSettings(outdir=tmp_path / "logs"), audit_config=None)
+    assert not result.valid
+    assert any("CUDA out of memory" in r for r in result.reasons)
+    assert "CUDA out of memory" in (tmp_path / "logs" / "mlperf_log_summary.txt").read_text()
+    assert "CUDA out of memory" in (tmp_path / "logs" / "mlperf_log_detail.txt").read_text()
