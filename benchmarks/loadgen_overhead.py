@@ -28,7 +28,7 @@ from rich.table import Table
 HERE = Path(__file__).resolve().parent
 CHILD = HERE / "_overhead_child.py"
 IMPLS = ("official", "compat", "native")
-console = Console()
+console = Console(width=max(140, Console().width))
 
 
 def measure(impl: str, run: str, **opts) -> dict:
@@ -92,58 +92,68 @@ def main() -> int:
     console.print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
                   f"Python {platform.python_version()}")
     rows = []
+    mem = []
     figures: dict = {}
     for sut in ("inline", "thread"):
         res = {impl: best_of(impl, "offline", reps, "samples_per_second", samples=off_n, sut=sut) for impl in IMPLS}
         figures[f"offline_{sut}"] = res
         for impl in ("native", "compat"):
-            rows.append((f"Offline {sut}, {off_n:,} samples: samples/s", impl,
-                         res["official"]["samples_per_second"], res[impl]["samples_per_second"],
-                         res["official"]["rss_mb"], res[impl]["rss_mb"]))
-        # wall-clock view: the whole StartTest call, setup and result processing included
-        for impl in ("native", "compat"):
-            rows.append((f"Offline {sut}: samples / StartTest wall time", impl,
-                         off_n / res["official"]["wall_s"], off_n / res[impl]["wall_s"], None, None))
+            rows.append((f"Offline {sut}: samples/s", impl,
+                         res["official"]["samples_per_second"], res[impl]["samples_per_second"]))
+        for impl in ("native", "compat"):  # the whole StartTest call, setup and results included
+            rows.append((f"Offline {sut}: samples / StartTest wall s", impl,
+                         off_n / res["official"]["wall_s"], off_n / res[impl]["wall_s"]))
+        if sut == "inline":
+            mem.append((f"Offline inline, {off_n:,} samples", res))
     res = {impl: best_of(impl, "singlestream", reps, "qps_with_overhead", duration_ms=ss_ms) for impl in IMPLS}
     figures["singlestream"] = res
     for impl in ("native", "compat"):
-        rows.append((f"SingleStream {ss_ms / 1000:g} s: QPS w/ loadgen overhead", impl,
-                     res["official"]["qps_with_overhead"], res[impl]["qps_with_overhead"],
-                     res["official"]["rss_mb"], res[impl]["rss_mb"]))
+        rows.append((f"SingleStream {ss_ms / 1000:g} s: QPS w/ overhead", impl,
+                     res["official"]["qps_with_overhead"], res[impl]["qps_with_overhead"]))
+    mem.append((f"SingleStream {ss_ms / 1000:g} s", res))
     ss = res
+    res = {impl: measure(impl, "server", qps=100_000, duration_ms=sv_ms) for impl in IMPLS}
+    figures["server_100k"] = res
+    mem.append((f"Server 100k QPS x {sv_ms / 1000:g} s", res))
     sv = {}
     for impl in IMPLS:
         sv[impl] = server_search(impl, sv_ms, sv_start, sv_res)
     figures["server"] = {k: {"peak_qps": v[0], "at_peak": v[1], "tried": v[2]} for k, v in sv.items()}
     for impl in ("native", "compat"):
-        rows.append((f"Server {sv_ms / 1000:g} s, 100 ms bound: highest VALID QPS", impl,
-                     sv["official"][0], sv[impl][0],
-                     (sv["official"][1] or {}).get("rss_mb"), (sv[impl][1] or {}).get("rss_mb")))
+        rows.append((f"Server {sv_ms / 1000:g} s, 100 ms bound: max VALID QPS", impl, sv["official"][0], sv[impl][0]))
 
-    table = Table(title="LoadGen overhead: official C++ LoadGen 6.0.17 vs mlpace (null SUT)")
-    for c in ("run", "mlpace API", "official", "mlpace", "ratio", "RSS official MB", "RSS mlpace MB", "RSS ratio"):
-        table.add_column(c, justify="right" if c not in ("run", "mlpace API") else "left")
-    for run, impl, off, ours, rss_off, rss_ours in rows:
-        table.add_row(run, impl, f"{float(off or 0):,.0f}", f"{float(ours or 0):,.0f}", ratio(ours, off),
-                      f"{rss_off:,.0f}" if rss_off else "-", f"{rss_ours:,.0f}" if rss_ours else "-",
-                      ratio(rss_ours, rss_off) if rss_off and rss_ours else "-")
+    table = Table(title=f"LoadGen throughput: official C++ LoadGen 6.0.17 vs mlpace, null SUT"
+                        f" ({'quick' if args.quick else 'full'} run)")
+    for c in ("run", "mlpace API", "official", "mlpace", "mlpace/official"):
+        table.add_column(c, justify="left" if c in ("run", "mlpace API") else "right")
+    for run, impl, off, ours in rows:
+        table.add_row(run, impl, f"{float(off or 0):,.0f}", f"{float(ours or 0):,.0f}", ratio(ours, off))
     console.print(table)
+    mt = Table(title="Peak RSS (MB) of the same run; goal: mlpace <= 0.5 x official")
+    for c in ("run", "official", "compat", "native", "compat/official", "native/official"):
+        mt.add_column(c, justify="left" if c == "run" else "right")
+    for run, res in mem:
+        o, c, n = (res[k]["rss_mb"] for k in IMPLS)
+        mt.add_row(run, f"{o:,.0f}", f"{c:,.0f}", f"{n:,.0f}", ratio(c, o), ratio(n, o))
+    console.print(mt)
     lat = Table(title="SingleStream latency (ns), null SUT")
     for c in ("impl", "p50", "p90", "p99"):
-        lat.add_column(c)
+        lat.add_column(c, justify="right")
     for impl in IMPLS:
         lat.add_row(impl, *(str(ss[impl][k]) for k in ("p50_ns", "p90_ns", "p99_ns")))
     console.print(lat)
-    prec = Table(title="mlpace Server issue precision at its highest VALID QPS (actual - scheduled issue time)")
-    for c in ("impl", "QPS", "p50 lag (ns)", "p99 lag (ns)", "p99 latency (ns)"):
-        prec.add_column(c)
+    prec = Table(title="mlpace Server issue precision (actual - scheduled issue time, ns)")
+    for c in ("impl", "QPS", "p50 lag", "p99 lag", "p99 latency"):
+        prec.add_column(c, justify="right")
     for impl in ("native", "compat"):
+        r = figures["server_100k"][impl]
+        prec.add_row(impl, "100,000", str(r.get("issue_lag_p50_ns")), str(r.get("issue_lag_p99_ns")), str(r.get("p99_ns")))
         r = sv[impl][1] or {}
-        prec.add_row(impl, f"{sv[impl][0]:,.0f}", str(r.get("issue_lag_p50_ns")), str(r.get("issue_lag_p99_ns")),
-                     str(r.get("p99_ns")))
+        prec.add_row(impl, f"{sv[impl][0]:,.0f} (max VALID)", str(r.get("issue_lag_p50_ns")),
+                     str(r.get("issue_lag_p99_ns")), str(r.get("p99_ns")))
     console.print(prec)
     for impl in IMPLS:
-        console.print(f"[dim]{impl} Server search: {sv[impl][2]}[/dim]")
+        console.print(f"[dim]{impl} Server search (QPS, VALID): {sv[impl][2]}[/dim]")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1, default=str))
     return 0
