@@ -382,17 +382,16 @@ def _log_results(detail: DetailLog, r: PerformanceResult) -> None:
         detail.point("result_qps_without_loadgen_overhead", round(r.qps_without_overhead, 2))
         detail.point("early_stopping_latency_ss", r.es_latency_ss or 0)
         detail.point("early_stopping_latency_ms", r.es_latency_ms or 0)
-    else:
-        lat = r.latency
-        detail.point("result_min_query_latency_ns", lat.min)
-        detail.point("result_max_query_latency_ns", lat.max)
-        detail.point("result_mean_query_latency_ns", lat.mean)
-        for p in PERCENTILES:
-            detail.point(f"result_{p * 100:.2f}_percentile_per_query_latency_ns", lat.percentiles[p])
+    else:  # MultiStream: the per-query figures (a query's latency is its slowest sample)
+        _log_latency(detail, r.latency, "_query", "_per_query")
         detail.point("early_stopping_latency_ms", r.es_latency_ms or 0)
-    lat = r.latency
-    detail.point("result_min_latency_ns", lat.min)
-    detail.point("result_max_latency_ns", lat.max)
-    detail.point("result_mean_latency_ns", lat.mean)
+    _log_latency(detail, r.latency, "", "")
+
+
+def _log_latency(detail: DetailLog, lat, stat_infix: str, pct_infix: str) -> None:
+    """``result_{min,max,mean}{stat_infix}_latency_ns`` and the percentile keys."""
+    detail.point(f"result_min{stat_infix}_latency_ns", lat.min)
+    detail.point(f"result_max{stat_infix}_latency_ns", lat.max)
+    detail.point(f"result_mean{stat_infix}_latency_ns", lat.mean)
     for p in PERCENTILES:
-        detail.point(f"result_{p * 100:.2f}_percentile_latency_ns", lat.percentiles[p])
+        detail.point(f"result_{p * 100:.2f}_percentile{pct_infix}_latency_ns", lat.percentiles[p])
