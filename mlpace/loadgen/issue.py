@@ -155,49 +155,28 @@ class Phase:
                 self.all_done.set()
 
     def complete(self, ids, data=None, n_tokens=None) -> None:
-        """Record completion of response ids (an int or an array of ints); any thread."""
-        if type(ids) is int and data is None and n_tokens is None:
-            self.complete_one(ids)
-            return
-        now = _pc()
+        """Record completion of response ids (an int or an array of ints); any thread.
+
+        ``data``/``n_tokens``: one entry per id (for an int id, the payload itself or a
+        one-element list)."""
         if type(ids) is not int:
             if len(ids) != 1:
-                self._complete_many(now, ids, data, n_tokens)
+                self._complete_many(_pc(), ids, data, n_tokens)
                 return
             ids = int(ids[0])
-            if data is not None:
-                data = data[0]
+            data = None if data is None else data[0]
+            n_tokens = None if n_tokens is None else n_tokens[0]
+        elif isinstance(data, (list, tuple)):
+            data = data[0] if data else None
+        if (data is not None or n_tokens is not None) and 0 <= ids < self.n_samples:
+            with self.lock:  # extras first: the phase may be seen as done right after
                 if data is not None:
-                    data = [data]
-            if n_tokens is not None:
-                n_tokens = n_tokens[0]
-        elif data is not None:
-            data = [data] if not isinstance(data, (list, tuple)) else data
-        with self.lock:  # one sample: plain-int bookkeeping, no array temporaries
-            cmv = self._cmv
-            if ids < 0 or ids >= self.n_samples or cmv[ids]:
-                self._bad_ids(np.array([ids], dtype=np.int64))
-                return
-            cmv[ids] = now
-            self.done_samples += 1
-            if self.spq == 1:
-                finished = True
-            else:
-                q = ids // self.spq
-                self.remaining[q] -= 1
-                finished = not self.remaining[q]
-            if finished:
-                self.done_queries += 1
-                if self.want_tokens:
-                    self._wake_issuer()
-            if data is not None:
-                self._keep_data(np.array([ids]), data)
-            if n_tokens is not None:
-                if self.n_tokens is None:
-                    self.n_tokens = np.zeros(self.n_samples, dtype=np.int64)
-                self.n_tokens[ids] = n_tokens
-            if self.done_samples >= self.target_samples:
-                self.all_done.set()
+                    self._keep_data(np.array([ids]), [data])
+                if n_tokens is not None:
+                    if self.n_tokens is None:
+                        self.n_tokens = np.zeros(self.n_samples, dtype=np.int64)
+                    self.n_tokens[ids] = n_tokens
+        self.complete_one(ids)
 
     def _wake_issuer(self) -> None:
         try:
