@@ -83,6 +83,7 @@ def run_audits(
     """Run the reference runs (unless given) and each audit test; return their verdicts."""
     from mlpace import loadgen as lg
     from mlpace import workloads
+    from mlpace.loadgen.calibrate import calibrate
 
     wl = workloads.get(workload)
     scen = workloads.scenario_name(scenario)
@@ -93,6 +94,8 @@ def run_audits(
     base = lg.TestSettings.make(**{**wl.default_settings(scen), **(settings_overrides or {})})
     qsl = wl.make_qsl()
     sut = sut_factory(qsl) if sut_factory is not None else wl.make_sut(qsl, backend=backend)
+    # audits compare timings against a reference run: both must be VALID on this machine
+    calibrate(sut, qsl, base, set(settings_overrides or {}))
 
     ref = Path(reference_dir) if reference_dir is not None else out
     if reference_dir is None:

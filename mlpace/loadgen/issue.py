@@ -236,10 +236,11 @@ class Phase:
             for i, payload in zip(arr.tolist(), data):
                 if payload is not None:
                     self.data[i] = to_bytes(payload)
-        elif self.log_mask is not None:
-            for i, payload in zip(arr.tolist(), data):
-                if payload is not None and self.log_mask[i]:
-                    self.data[i] = to_bytes(payload)
+        elif self.log_mask is not None:  # sampled logging: touch only the logged ids
+            for k in np.flatnonzero(self.log_mask[arr]).tolist():
+                payload = data[k]
+                if payload is not None:
+                    self.data[int(arr[k])] = to_bytes(payload)
 
     def fail(self, message: str) -> None:
         """Record a SUT-reported fault (any thread) and wake whoever waits."""

@@ -119,7 +119,7 @@ def test_ctrl_c_exits_130_and_keeps_logs(tmp_path):
 
 
 def test_ctrl_c_during_the_calibration_probe_stops_the_command():
-    from mlpace.cli.run import calibrate
+    from mlpace.loadgen.calibrate import calibrate
     from mlpace.loadgen import SimpleQSL
     from mlpace.loadgen.settings import TestSettings as Settings
 
