@@ -162,6 +162,8 @@ def start_test(
         detail.point(f"effective_{k}", v)
     for w in conf_warnings:
         detail.point("generic_message", w, warning=True)
+    for w in unsupported_settings(settings):
+        detail.point("generic_message", w, warning=True)
 
     spans: list[tuple[str, int, int, dict]] = []
     phases: list[PhaseRecord] = []
@@ -316,6 +318,19 @@ def start_test(
         accuracy_path=acc_path,
         peak_qps=peak_qps,
     )
+
+
+def unsupported_settings(settings: TestSettings) -> list[str]:
+    """Warnings for settings mlpace accepts (for conf compatibility) but does not act on."""
+    out = []
+    scen = TestScenario(settings.scenario)
+    if scen is TestScenario.Server and settings.server_coalesce_queries:
+        out.append("server_coalesce_queries is not supported by mlpace: queries are issued one by one")
+    if scen is TestScenario.Server and settings.server_num_issue_query_threads:
+        out.append("server_num_issue_query_threads is not supported by mlpace: one thread issues every query")
+    if settings.use_token_latencies or settings.infer_token_latencies:
+        out.append("token latencies (TTFT/TPOT) are recorded but not yet part of the verdict in mlpace")
+    return out
 
 
 class _QSLFault(Exception):

@@ -18,7 +18,10 @@ def metric_text(result) -> str:
     if result.scenario is TestScenario.Offline:
         return f"{m['samples_per_second']:,.0f} samples/s"
     if result.scenario is TestScenario.Server:
-        return f"{m['completed_samples_per_sec']:,.1f} samples/s"
+        text = f"{m['completed_samples_per_sec']:,.1f} samples/s"
+        if result.peak_qps is not None:
+            text = f"peak target_qps {result.peak_qps:,.1f}; " + text
+        return text
     pct = result.performance.eff.target_latency_percentile * 100
     return f"p{pct:g} {m['result_metric'] / 1e6:.3f} ms"
 

@@ -194,3 +194,28 @@ def test_worker_thread_fault_ends_the_run_at_once_via_fail(tmp_path, monkeypatch
     assert any("CUDA out of memory" in r for r in result.reasons)
     assert "CUDA out of memory" in (tmp_path / "logs" / "mlperf_log_summary.txt").read_text()
     assert "CUDA out of memory" in (tmp_path / "logs" / "mlperf_log_detail.txt").read_text()
+
+
+def test_unsupported_settings_are_warned_in_the_detail_log(tmp_path, monkeypatch):
+    """Settings accepted for conf compatibility but not acted on are named as warnings."""
+    from mlpace import loadgen as lg
+
+    monkeypatch.chdir(tmp_path)
+
+    class Null:
+        name = "Null"
+
+        def issue_queries(self, ids, indices):
+            lg.complete(ids)
+
+        def flush_queries(self):
+            pass
+
+    settings = lg.TestSettings.make(scenario="Server", server_target_qps=200, min_duration_ms=50,
+                                    min_query_count=5, server_coalesce_queries=True)
+    lg.start_test(Null(), lg.SimpleQSL("q", 8, 8), settings, lg.LogSettings(outdir=tmp_path / "l"),
+                  audit_config=None)
+    detail = (tmp_path / "l" / "mlperf_log_detail.txt").read_text()
+    assert "server_coalesce_queries is not supported" in detail
+    summary = (tmp_path / "l" / "mlperf_log_summary.txt").read_text()
+    assert "1 warning encountered. See detailed log." in summary
