@@ -5,6 +5,10 @@ the run's figures and this process's peak RSS. IMPL is ``official`` (the C++
 ``mlperf_loadgen``), ``compat`` (``mlpace.compat`` running the very same
 null-SUT code) or ``native`` (mlpace's array API). The null SUT answers inside
 ``issue_query`` (``inline``) or from one worker thread (``thread``).
+
+The log readers below are deliberately tiny and standard-library only: importing
+mlpace's readers would load numpy into the official LoadGen's process and
+inflate the peak memory being compared.
 """
 
 from __future__ import annotations
