@@ -80,8 +80,9 @@ _active: Phase | None = None
 def complete(ids, data=None, n_tokens=None) -> None:
     """Report responses for sample ids (an int or array); callable from any thread.
 
-    ``data`` is None or one payload per id (bytes, numpy array, memoryview), logged
-    in accuracy mode. ``n_tokens`` (LLM) is one count per id.
+    ``data`` is None or one payload per id (bytes, numpy array, memoryview; or a numpy
+    array with one row per id, which makes no per-sample objects), logged in accuracy
+    mode. ``n_tokens`` (LLM) is one count per id.
     """
     phase = _active
     if phase is None:

@@ -49,7 +49,7 @@ class BatchSUT:
             stop = start + self.batch_size
             rows = self.infer(indices[start:stop])
             self.samples_run += len(rows)
-            self.complete(ids[start:stop], list(rows))
+            self.complete(ids[start:stop], rows)  # one payload row per id, no per-sample objects
 
     def flush_queries(self) -> None:
         pass
