@@ -176,21 +176,24 @@ def _write_submission(root: Path, wl, scen: str, result, acc) -> None:
 
 
 def _print_table(wl, rows) -> None:
+    """Verdict, headline metric, latency and accuracy per scenario; reasons only when any."""
     from mlpace.report import metric_text
 
+    show_why = any(result.reasons for _, result, _, _ in rows)
     table = Table(title=f"mlpace run: {wl.name}", show_lines=True)
-    for col in ("scenario", "verdict", "metric", "p50 / p99 latency", "accuracy", "why"):
+    for col in ("scenario", "verdict", "metric", "p50 / p99 latency", "accuracy") + (("why",) if show_why else ()):
         table.add_column(col)
     for scen, result, acc, log_dir in rows:
         m = result.metrics
         verdict = "[green]VALID[/green]" if result.valid else "[red]INVALID[/red]"
-        if not m:
-            verdict = verdict if result.performance is None and not result.reasons else verdict
         lat = f"{m['p50_latency_ns'] / 1e6:.3f} / {m['p99_latency_ns'] / 1e6:.3f} ms" if m else "-"
         acc_text = "-"
         if acc is not None:
             colour = "green" if acc.passed else "red"
-            acc_text = f"[{colour}]{acc.metric} {acc.value:.4f} (target {acc.target:.4f}) {'PASS' if acc.passed else 'FAIL'}[/{colour}]"
-        why = "\n".join(result.reasons) if result.reasons else ""
-        table.add_row(scen, verdict, metric_text(result), lat, acc_text, why)
+            acc_text = (f"[{colour}]{acc.metric} {acc.value:.4f} (target {acc.target:.4f}) "
+                        f"{'PASS' if acc.passed else 'FAIL'}[/{colour}]")
+        cells = [scen, verdict, metric_text(result), lat, acc_text]
+        if show_why:
+            cells.append("\n".join(result.reasons))
+        table.add_row(*cells)
     console.print(table)
