@@ -86,7 +86,7 @@ def main() -> int:
     ap.add_argument("--json", type=Path, help="also write all figures to this JSON file")
     args = ap.parse_args()
     if args.quick:
-        off_n, ss_ms, sv_ms, reps, sv_start, sv_res = 200_000, 1000, 1000, 1, 50_000, 0.5
+        off_n, ss_ms, sv_ms, reps, sv_start, sv_res = 200_000, 1000, 1000, 1, 100_000, 0.5
     else:
         off_n, ss_ms, sv_ms, reps, sv_start, sv_res = 1_000_000, 10_000, 10_000, 2, 50_000, 0.1
     console.print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
