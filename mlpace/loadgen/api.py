@@ -27,7 +27,7 @@ from mlpace.loadgen.logs.accuracy import write_accuracy_log
 from mlpace.loadgen.logs.detail import DetailLog
 from mlpace.loadgen.logs.summary import render_accuracy_only, render_summary
 from mlpace.loadgen.logs.trace import write_trace
-from mlpace.loadgen.results import PERCENTILES, PerformanceResult, evaluate
+from mlpace.loadgen.results import PERCENTILES, PerformanceResult, TokenSettings, evaluate
 from mlpace.loadgen.settings import TestMode, TestScenario, TestSettings
 
 Progress = Callable[[str, int, int, float], None]  # (phase label, done, total, elapsed_s)
@@ -157,7 +157,7 @@ def start_test(
     detail.point("qsl_name", _name_of(qsl, "PyQSL"))
     detail.point("qsl_reported_total_count", total)
     detail.point("qsl_reported_performance_count", perf)
-    for k, v in requested_items(settings):
+    for k, v in requested_items(settings) + _requested_token_items(settings):
         detail.point(f"requested_{k}", v)
     for k, v in eff.logged_items():
         detail.point(f"effective_{k}", v)
@@ -237,7 +237,7 @@ def start_test(
             for i in sorted(rec.data):
                 if i < n:
                     acc_records.append((i, int(plan.sample_index[i]), rec.data[i]))
-        return evaluate(run_eff, rec)
+        return evaluate(run_eff, rec, TokenSettings.of(settings))
 
     try:
         if mode in (TestMode.AccuracyOnly, TestMode.SubmissionRun):
@@ -329,9 +329,20 @@ def unsupported_settings(settings: TestSettings) -> list[str]:
         out.append("server_coalesce_queries is not supported by mlpace: queries are issued one by one")
     if scen is TestScenario.Server and settings.server_num_issue_query_threads:
         out.append("server_num_issue_query_threads is not supported by mlpace: one thread issues every query")
-    if settings.use_token_latencies or settings.infer_token_latencies:
-        out.append("token latencies (TTFT/TPOT) are recorded but not yet part of the verdict in mlpace")
+    if settings.infer_token_latencies:
+        out.append("infer_token_latencies is not supported by mlpace: token figures come only from "
+                   "FirstTokenComplete and the n_tokens of each completion (use_token_latencies)")
     return out
+
+
+def _requested_token_items(settings: TestSettings) -> list[tuple[str, object]]:
+    """The official's ``requested_*`` token keys (after the others; the bounds in Server only)."""
+    if not settings.use_token_latencies:
+        return []
+    items: list[tuple[str, object]] = [("use_token_latencies", True)]
+    if TestScenario(settings.scenario) is TestScenario.Server:
+        items += [("server_ttft_latency", settings.ttft_latency), ("server_tpot_latency", settings.tpot_latency)]
+    return items
 
 
 class _QSLFault(Exception):
@@ -365,8 +376,25 @@ def _metrics(r: PerformanceResult) -> dict[str, float]:
             m["early_stopping_latency_ss"] = r.es_latency_ss
         if r.es_latency_ms is not None:
             m["early_stopping_latency_ms"] = r.es_latency_ms
+    tk = r.tokens
+    if tk is not None:
+        m["token_count"] = tk.token_count
+        if s is TestScenario.Offline:
+            m["tokens_per_second"] = tk.tokens_per_second
+        else:
+            if s is TestScenario.Server:
+                m["completed_tokens_per_sec"] = tk.completed_tokens_per_sec
+            for name, st in (("ttft", tk.ttft), ("tpot", tk.tpot)):
+                m[f"min_{name}_ns"], m[f"max_{name}_ns"], m[f"mean_{name}_ns"] = st.min, st.max, st.mean
+                for p in PERCENTILES:
+                    m[f"p{p * 100:g}_{name}_ns"] = st.percentiles[p]
     m["result_metric"] = r.metric_value
     return m
+
+
+def _g6(x: float) -> float:
+    """A double as the official's detail log prints it (six significant digits)."""
+    return float(format(x, ".6g"))
 
 
 def _log_results(detail: DetailLog, r: PerformanceResult) -> None:
@@ -382,7 +410,12 @@ def _log_results(detail: DetailLog, r: PerformanceResult) -> None:
         if r.interrupted:
             texts.append("Interrupted by the user (Ctrl-C).")
         detail.point("result_invalid_reason", "".join(t + " " for t in texts))
-    detail.point("early_stopping_result", " ".join(l.replace("\n", " ") for l in r.early_stopping_lines))
+    tk = r.tokens
+    if tk is not None:
+        detail.point("early_stopping_ttft_result", " ".join(l.replace("\n", " ") for l in tk.ttft_es_lines))
+        detail.point("early_stopping_tpot_result", " ".join(l.replace("\n", " ") for l in tk.tpot_es_lines))
+    else:
+        detail.point("early_stopping_result", " ".join(l.replace("\n", " ") for l in r.early_stopping_lines))
     detail.point("result_query_count", r.query_count)
     if s is TestScenario.Server:
         detail.point("result_overlatency_query_count", r.overlatency_count)
@@ -402,6 +435,30 @@ def _log_results(detail: DetailLog, r: PerformanceResult) -> None:
         _log_latency(detail, r.latency, "_query", "_per_query")
         detail.point("early_stopping_latency_ms", r.es_latency_ms or 0)
     _log_latency(detail, r.latency, "", "")
+    if tk is not None:
+        _log_token_results(detail, r)
+
+
+def _log_token_results(detail: DetailLog, r: PerformanceResult) -> None:
+    """The official's token keys, in its order (Offline: only the token rate)."""
+    tk, s = r.tokens, r.eff.scenario
+    if s is TestScenario.Offline:
+        detail.point("result_tokens_per_second", _g6(tk.tokens_per_second))
+        return
+    detail.point("result_first_token_min_latency_ns", tk.ttft.min)
+    detail.point("result_first_token_max_latency_ns", tk.ttft.max)
+    detail.point("result_first_token_mean_latency_ns", tk.ttft.mean)
+    for p in PERCENTILES:
+        detail.point(f"result_first_token_{p * 100:.2f}_percentile_latency_ns", tk.ttft.percentiles[p])
+    detail.point("result_token_throughput_with_loadgen_overhead", _g6(tk.tokens_per_sec_with_overhead))
+    detail.point("result_token_throughput", _g6(tk.token_throughput))  # sic: tokens / (mean ns * samples)
+    for p in PERCENTILES:
+        detail.point(f"result_time_per_output_token_{p * 100:.2f}_percentile_ns", tk.tpot.percentiles[p])
+    detail.point("result_time_to_output_token_min", tk.tpot.min)
+    detail.point("result_time_to_output_token_max", tk.tpot.max)
+    detail.point("result_time_to_output_token_mean", tk.tpot.mean)
+    if s is TestScenario.Server:
+        detail.point("result_completed_tokens_per_second", _g6(tk.completed_tokens_per_sec))
 
 
 def _log_latency(detail: DetailLog, lat, stat_infix: str, pct_infix: str) -> None:

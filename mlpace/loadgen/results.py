@@ -5,6 +5,11 @@ interpolation). Validity follows the official rules: minimum duration, minimum
 query count, the Server latency constraint and early stopping, plus mlpace's own
 run faults (a SUT that raised, answered a wrong id, or went silent), each with
 the official recommendation text where one exists and a plain reason always.
+
+With ``use_token_latencies`` (LLM runs) the official figures are added: TTFT per
+sample (first token minus the sample's scheduled/issue time), TPOT per sample
+((completion - first token) / (n_tokens - 1)), token throughput; in Server the
+TTFT and TPOT bounds replace the latency bound, each with its own early stopping.
 """
 
 from __future__ import annotations
@@ -25,6 +30,40 @@ REC_SERVER_DURATION = "Increase the target QPS so the loadgen pre-generates more
 REC_OFFLINE_DURATION = "Increase expected QPS so the loadgen pre-generates a larger (coalesced) query."
 REC_LATENCY = "Reduce target QPS to improve latency."
 REC_QUERIES = "The test exited early, before enough queries were issued."
+REC_TTFT = "TTFT constrain not met: Reduce target QPS to improve latency."  # sic, as the official
+REC_TPOT = "TPOT constrain not met: Reduce target QPS to improve latency."
+
+
+@dataclass(frozen=True)
+class TokenSettings:
+    """The token-latency settings a verdict needs (official ``use_token_latencies``)."""
+
+    use: bool = False
+    ttft_latency_ns: int = 100_000_000
+    tpot_latency_ns: int = 100_000_000
+
+    @classmethod
+    def of(cls, settings) -> "TokenSettings":
+        return cls(bool(settings.use_token_latencies), int(settings.ttft_latency), int(settings.tpot_latency))
+
+
+@dataclass
+class TokenResult:
+    """Token figures of a run: TTFT and TPOT statistics, token counts and rates."""
+
+    token_count: int
+    ttft: "LatencyStats"
+    tpot: "LatencyStats"
+    ttft_target: int = 0  # TTFT at the scenario percentile
+    tpot_target: int = 0
+    completed_tokens_per_sec: float = 0.0  # Server: tokens / last completion
+    tokens_per_sec_with_overhead: float = 0.0  # tokens / last issue (official "with loadgen overhead")
+    token_throughput: float = 0.0  # the official's tokens / (mean latency ns * samples), sic
+    tokens_per_second: float = 0.0  # Offline: tokens / max latency
+    ttft_ns: np.ndarray | None = None  # sorted
+    tpot_ns: np.ndarray | None = None  # sorted
+    ttft_es_lines: list[str] = field(default_factory=list)
+    tpot_es_lines: list[str] = field(default_factory=list)
 
 
 def percentile(sorted_values: np.ndarray, p: float) -> int:
@@ -48,14 +87,18 @@ class LatencyStats:
     percentiles: dict[float, int]
 
     @classmethod
-    def of(cls, sorted_lat: np.ndarray) -> "LatencyStats":
+    def of(cls, sorted_lat: np.ndarray, count: int | None = None) -> "LatencyStats":
+        """Statistics of sorted values; ``count`` divides the sum for the mean (the official
+        divides token sums by the sample count) and indexes the percentiles."""
         if len(sorted_lat) == 0:
             return cls(0, 0, 0, {p: 0 for p in PERCENTILES})
+        n = len(sorted_lat) if count is None else max(int(count), 1)
+        mean = int(sorted_lat.mean()) if count is None else int(int(sorted_lat.sum()) // n)
         return cls(
             int(sorted_lat[0]),
             int(sorted_lat[-1]),
-            int(sorted_lat.mean()),
-            {p: percentile(sorted_lat, p) for p in PERCENTILES},
+            mean,
+            {p: int(sorted_lat[min(int(n * p), len(sorted_lat) - 1)]) for p in PERCENTILES},
         )
 
 
@@ -93,6 +136,8 @@ class PerformanceResult:
     end_message: str = ""
     target_percentile_latency: int = 0  # latency at the scenario's target percentile
     latencies_ns: np.ndarray | None = None  # sorted, what the statistics were computed from
+    token_settings: TokenSettings = field(default_factory=TokenSettings)
+    tokens: TokenResult | None = None  # set when use_token_latencies is on
 
     @property
     def valid(self) -> bool:
@@ -142,7 +187,17 @@ class PerformanceResult:
             )
         if not self.min_queries_met:
             out.append(f"min queries not met: {self.query_count} < min_query_count={eff.min_query_count}")
-        if self.perf_constraints_met is False:
+        if self.perf_constraints_met is False and self.tokens is not None:
+            ts, tk, label = self.token_settings, self.tokens, pct_label(eff.target_latency_percentile)
+            if tk.ttft_target > ts.ttft_latency_ns:
+                out.append(f"TTFT constraint not met: {label}th percentile {tk.ttft_target} ns "
+                           f"> ttft_latency={ts.ttft_latency_ns} ns")
+            if tk.tpot_target > ts.tpot_latency_ns:
+                out.append(f"TPOT constraint not met: {label}th percentile {tk.tpot_target} ns "
+                           f"> tpot_latency={ts.tpot_latency_ns} ns")
+            if not (tk.ttft_target > ts.ttft_latency_ns or tk.tpot_target > ts.tpot_latency_ns):
+                out.append("token latency constraints not met: no sample reported its tokens")
+        elif self.perf_constraints_met is False:
             out.append(
                 f"latency constraint not met: {pct_label(eff.target_latency_percentile)}th percentile "
                 f"{self.target_percentile_latency} ns > target_latency_ns={eff.target_latency_ns}"
@@ -152,8 +207,79 @@ class PerformanceResult:
         return out
 
 
-def evaluate(eff: EffectiveSettings, rec: PhaseRecord) -> PerformanceResult:
-    """Compute figures and verdict of a performance phase from its record."""
+def _server_es_lines(nq: int, over: int, p: float) -> tuple[bool, list[str]]:
+    """Official Server early stopping: ``over`` latencies above the bound out of ``nq``."""
+    es = server_early_stopping(nq, over, p)
+    if es.ok:
+        return True, [" * Run successful."]
+    return False, [
+        " * Run unsuccessful.",
+        f" * Processed {nq} queries.",
+        f" * Would need to run at least {es.more_needed} more queries,",
+        " with the run being successful if every additional",
+        " query were under latency.",
+    ]
+
+
+def _stream_es(lat_sorted: np.ndarray, p: float, single_stream: bool):
+    """Official SingleStream/MultiStream early stopping: (ok, lines, estimate, 99th estimate)."""
+    n_lat = len(lat_sorted)
+    es = stream_early_stopping(n_lat, p)
+    if not es.ok:
+        return False, [
+            f" * Only processed {n_lat} queries.",
+            f" * Need to process at least {es.min_queries} queries for early stopping.",
+        ], None, None
+    est = int(lat_sorted[es.estimate_index])
+    lines = [
+        f" * Processed at least {es.min_queries} queries ({n_lat}).",
+        f" * Would discard {es.discarded} highest latency queries.",
+        f" * Early stopping {pct_label(p)}th percentile estimate: {est}",
+    ]
+    est99 = None
+    if single_stream:
+        es99 = stream_early_stopping(n_lat, 0.99)
+        if es99.ok:
+            est99 = int(lat_sorted[es99.estimate_index])
+            lines.append(f" * Early stopping 99.0th percentile estimate: {est99}")
+        else:
+            lines.append(
+                " * Not enough queries processed for 99.0th percentile\n"
+                " early stopping estimate (would need to process at\n"
+                f" least {es99.min_queries} total queries)."
+            )
+    return True, lines, est, est99
+
+
+def token_latencies(
+    rec: PhaseRecord, base_ns: np.ndarray, done: np.ndarray
+) -> tuple[int, np.ndarray, np.ndarray]:
+    """Per-sample token figures of the completed samples, as the official computes them.
+
+    ``base_ns``: the absolute time each sample's latency counts from (Server: its
+    scheduled time; otherwise its query's issue time). Returns (token count, TTFT,
+    TPOT) with TTFT = first token - base and TPOT = (completion - first token) //
+    (n_tokens - 1) (integer nanoseconds; a one-token sample divides by 1). Samples
+    that never reported a first token are left out of TTFT/TPOT.
+    """
+    n = len(done)
+    ntok = rec.n_tokens[:n] if rec.n_tokens is not None else np.zeros(n, dtype=np.int64)
+    token_count = int(ntok[done].sum())
+    if rec.first_token_ns is None:
+        empty = np.zeros(0, dtype=np.int64)
+        return token_count, empty, empty
+    ft = rec.first_token_ns[:n]
+    has = done & (ft > 0)
+    ttft = ft[has] - base_ns[has]
+    tpot = (rec.complete_ns[:n][has] - ft[has]) // np.maximum(ntok[has] - 1, 1)
+    return token_count, ttft, tpot
+
+
+def evaluate(eff: EffectiveSettings, rec: PhaseRecord, tokens: TokenSettings | None = None) -> PerformanceResult:
+    """Compute figures and verdict of a performance phase from its record.
+
+    ``tokens``: the token-latency settings (off when None)."""
+    tokens = tokens or TokenSettings()
     scen = eff.scenario
     spq = rec.plan.samples_per_query
     nq = rec.issued_queries
@@ -165,8 +291,10 @@ def evaluate(eff: EffectiveSettings, rec: PhaseRecord) -> PerformanceResult:
         errors.append(f"{int((~done_mask).sum())} samples were never completed")
 
     issue_rel = rec.issue_ns - start
+    base = None  # per-sample latency origin, for the token figures
     if scen is TestScenario.Server:
         sched_abs = start + rec.plan.scheduled_ns[:nq]
+        base = sched_abs
         lat = complete - sched_abs
         lag = np.sort(rec.issue_ns - sched_abs) if nq else np.zeros(0, dtype=np.int64)
     elif scen is TestScenario.Offline:
@@ -225,30 +353,30 @@ def evaluate(eff: EffectiveSettings, rec: PhaseRecord) -> PerformanceResult:
         final_query_all_samples_done_ns=final_done,
         end_message=rec.end_message,
         latencies_ns=lat_sorted,
+        token_settings=tokens,
     )
     p = eff.target_latency_percentile
     result.target_percentile_latency = percentile(lat_sorted, p)
+    if tokens.use:
+        if base is None:
+            first_issue = rec.issue_ns[0] if nq else start
+            base = np.full(nq, first_issue, dtype=np.int64) if scen is TestScenario.Offline else rec.issue_ns
+        per_sample_base = np.repeat(base, spq)[: len(done_mask)]
+        count, ttft, tpot = token_latencies(rec, per_sample_base, done_mask)
+        result.tokens = _token_result(count, np.sort(ttft), np.sort(tpot), int(done_mask.sum()), p, result, stats)
 
     if scen is TestScenario.Server:
         target = eff.target_latency_ns
-        # no answered query is no evidence of meeting the bound (a run whose SUT went silent)
-        result.perf_constraints_met = n_lat > 0 and result.target_percentile_latency <= target
-        if not result.perf_constraints_met:
-            recs.append(REC_LATENCY)
         over = int(np.count_nonzero(lat_sorted > target))
         result.overlatency_count = over
-        es = server_early_stopping(nq, over, p)
-        result.early_stopping_met = es.ok
-        if es.ok:
-            result.early_stopping_lines = [" * Run successful."]
+        if tokens.use:
+            _token_server_verdict(result, nq, n_lat, p)
         else:
-            result.early_stopping_lines = [
-                " * Run unsuccessful.",
-                f" * Processed {nq} queries.",
-                f" * Would need to run at least {es.more_needed} more queries,",
-                " with the run being successful if every additional",
-                " query were under latency.",
-            ]
+            # no answered query is no evidence of meeting the bound (a run whose SUT went silent)
+            result.perf_constraints_met = n_lat > 0 and result.target_percentile_latency <= target
+            if not result.perf_constraints_met:
+                recs.insert(0, REC_LATENCY)
+            result.early_stopping_met, result.early_stopping_lines = _server_es_lines(nq, over, p)
         samples = nq * spq
         result.completed_samples_per_sec = (samples - 1) / (final_done / 1e9) if final_done else 0.0
         result.scheduled_samples_per_sec = (samples - 1) / (final_sched / 1e9) if final_sched else 0.0
@@ -258,39 +386,68 @@ def evaluate(eff: EffectiveSettings, rec: PhaseRecord) -> PerformanceResult:
     elif scen is TestScenario.Offline:
         result.samples_per_second = (nq * spq) / (stats.max / 1e9) if stats.max else 0.0
     else:
-        es = stream_early_stopping(n_lat, p)
-        result.early_stopping_met = es.ok
-        label = pct_label(p)
-        if es.ok:
-            est = int(lat_sorted[es.estimate_index])
-            lines = [
-                f" * Processed at least {es.min_queries} queries ({n_lat}).",
-                f" * Would discard {es.discarded} highest latency queries.",
-                f" * Early stopping {label}th percentile estimate: {est}",
-            ]
-            if scen is TestScenario.SingleStream:
-                result.es_latency_ss = est
-                es99 = stream_early_stopping(n_lat, 0.99)
-                if es99.ok:
-                    result.es_latency_ms = int(lat_sorted[es99.estimate_index])
-                    lines.append(f" * Early stopping 99.0th percentile estimate: {result.es_latency_ms}")
-                else:
-                    lines.append(
-                        " * Not enough queries processed for 99.0th percentile\n"
-                        " early stopping estimate (would need to process at\n"
-                        f" least {es99.min_queries} total queries)."
-                    )
-            else:
-                result.es_latency_ms = est
-            result.early_stopping_lines = lines
+        single = scen is TestScenario.SingleStream
+        if tokens.use and result.tokens is not None:
+            # as the official: early stopping on TPOT, then TTFT (the latter's estimates win)
+            tk = result.tokens
+            ok1, tk.tpot_es_lines, _, _ = _stream_es(tk.tpot_ns, p, single)
+            ok2, tk.ttft_es_lines, est, est99 = (False, [], None, None)
+            if ok1:
+                ok2, tk.ttft_es_lines, est, est99 = _stream_es(tk.ttft_ns, p, single)
+            ok = ok1 and ok2
+            lines = tk.tpot_es_lines + tk.ttft_es_lines
         else:
-            result.early_stopping_lines = [
-                f" * Only processed {n_lat} queries.",
-                f" * Need to process at least {es.min_queries} queries for early stopping.",
-            ]
+            ok, lines, est, est99 = _stream_es(lat_sorted, p, single)
+        result.early_stopping_met = ok
+        result.early_stopping_lines = lines
+        if single:
+            result.es_latency_ss, result.es_latency_ms = est, est99
+        else:
+            result.es_latency_ms = est
         total = final_done / 1e9
         result.qps_with_overhead = nq / total if total else 0.0
         result.qps_without_overhead = 1e9 / stats.mean if stats.mean else 0.0
     if not min_queries_met:
         recs.append(REC_QUERIES)
     return result
+
+
+def _token_result(count: int, ttft: np.ndarray, tpot: np.ndarray, n_lat: int, p: float,
+                  r: PerformanceResult, stats: LatencyStats) -> TokenResult:
+    """Statistics and rates of the token figures (means and percentiles over ``n_lat``, the
+    completed sample count, as the official's)."""
+    tk = TokenResult(count, LatencyStats.of(ttft, n_lat), LatencyStats.of(tpot, n_lat), ttft_ns=ttft, tpot_ns=tpot)
+    if len(ttft):
+        tk.ttft_target = int(ttft[min(int(n_lat * p), len(ttft) - 1)])
+        tk.tpot_target = int(tpot[min(int(n_lat * p), len(tpot) - 1)])
+    done_s = r.final_query_all_samples_done_ns / 1e9
+    issued_s = r.final_query_issued_ns / 1e9
+    tk.completed_tokens_per_sec = count / done_s if done_s else 0.0
+    tk.tokens_per_sec_with_overhead = count / issued_s if issued_s else 0.0
+    tk.token_throughput = count / (stats.mean * n_lat) if stats.mean and n_lat else 0.0
+    tk.tokens_per_second = count / (stats.max / 1e9) if stats.max else 0.0
+    return tk
+
+
+def _token_server_verdict(r: PerformanceResult, nq: int, n_lat: int, p: float) -> None:
+    """Server with token latencies: the TTFT and TPOT bounds at the Server percentile, and
+    early stopping on TPOT then (only if that passed, as the official) on TTFT."""
+    ts, tk = r.token_settings, r.tokens
+    assert tk is not None
+    texts = []
+    if tk.ttft_target > ts.ttft_latency_ns:
+        texts.append(REC_TTFT)
+    if tk.tpot_target > ts.tpot_latency_ns:
+        texts.append(REC_TPOT)
+    r.perf_constraints_met = n_lat > 0 and len(tk.ttft_ns) > 0 and not texts
+    if texts:  # one recommendation; a second constraint continues it on its own line
+        r.recommendations.insert(0, "\n * ".join(texts))
+    elif not r.perf_constraints_met:
+        r.recommendations.insert(0, REC_LATENCY)
+    tpot_over = int(np.count_nonzero(tk.tpot_ns > ts.tpot_latency_ns))
+    ok, tk.tpot_es_lines = _server_es_lines(nq, tpot_over, p)
+    if ok:
+        ttft_over = int(np.count_nonzero(tk.ttft_ns > ts.ttft_latency_ns))
+        ok, tk.ttft_es_lines = _server_es_lines(nq, ttft_over, p)
+    r.early_stopping_met = ok
+    r.early_stopping_lines = [f"TPOT:{l}" for l in tk.tpot_es_lines] + [f"TTFT:{l}" for l in tk.ttft_es_lines]

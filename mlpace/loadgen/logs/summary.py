@@ -3,13 +3,15 @@
 Rules of the layout: 48-character ``=`` rules; statistics labels padded to 32
 characters then ``: ``; booleans in the parameter list print ``0``/``1``; a
 failed condition prints ``NO``. Floats in parameters use C++ stream formatting
-(six significant digits), throughput figures two decimals.
+(six significant digits), throughput figures two decimals. With token latencies
+the official adds token lines: first-token labels padded to 44, time-per-output-
+token labels to 46 (min/max/mean) and 45 (percentiles), as LoadGen 6.0.17 writes.
 """
 
 from __future__ import annotations
 
 from mlpace.loadgen.effective import EffectiveSettings
-from mlpace.loadgen.results import PERCENTILES, PerformanceResult
+from mlpace.loadgen.results import PERCENTILES, PerformanceResult, TokenSettings, pct_label
 from mlpace.loadgen.settings import TestScenario
 
 RULE = "=" * 48
@@ -53,11 +55,15 @@ def render_accuracy_only(warnings: int, errors: int) -> str:
     return "\n".join(_footer(warnings, errors)) + "\n"
 
 
-def parameter_lines(eff: EffectiveSettings) -> list[str]:
+def parameter_lines(eff: EffectiveSettings, tokens: TokenSettings | None = None) -> list[str]:
+    if tokens is not None and tokens.use:
+        latency = [f"ttft_latency (ns): {tokens.ttft_latency_ns}", f"tpot_latency (ns): {tokens.tpot_latency_ns}"]
+    else:
+        latency = [f"target_latency (ns): {eff.target_latency_ns}"]
     return [
         f"samples_per_query : {eff.samples_per_query}",
         f"target_qps : {_g(eff.target_qps)}",
-        f"target_latency (ns): {eff.target_latency_ns}",
+        *latency,
         f"max_async_queries : {eff.max_async_queries}",
         f"min_duration (ms): {eff.min_duration_ms}",
         f"max_duration (ms): {eff.max_duration_ms}",
@@ -89,6 +95,15 @@ def render_summary(sut_name: str, mode_name: str, r: PerformanceResult, warnings
         out.append(_stat("Completed samples per second", f"{r.completed_samples_per_sec:.2f}"))
     else:
         out.append(f"{r.metric_name} : {r.target_percentile_latency}")
+    tk = r.tokens
+    if tk is not None:
+        if scen is TestScenario.Offline:
+            out.append(f"Tokens per second: {_g(tk.tokens_per_second)}")
+        elif scen is TestScenario.Server:
+            out.append(f"Completed tokens per second: {tk.completed_tokens_per_sec:.2f}")
+        else:
+            out.append(f"{pct_label(eff.target_latency_percentile)}th first token percentile latency (ns) : "
+                       f"{tk.ttft_target}")
     out.append(f"Result is : {'VALID' if r.valid else 'INVALID'}")
     if scen is TestScenario.Server:
         out.append(f"  Performance constraints satisfied : {_yes(bool(r.perf_constraints_met))}")
@@ -101,7 +116,13 @@ def render_summary(sut_name: str, mode_name: str, r: PerformanceResult, warnings
         out.append("Recommendations:")
         out += [f" * {t}" for t in recs]
         out += [f" * Run failed: {t}" for t in faults]
-    if scen is not TestScenario.Offline:
+    if scen is not TestScenario.Offline and tk is not None:
+        # an early stopping not evaluated (TTFT after a failed TPOT) prints an empty line
+        out.append("TTFT Early Stopping Result:")
+        out += tk.ttft_es_lines or [""]
+        out.append("TPOT Early Stopping Result:")
+        out += tk.tpot_es_lines or [""]
+    elif scen is not TestScenario.Offline:
         out.append("Early Stopping Result:")
         out += r.early_stopping_lines
     out += ["", RULE, "Additional Stats", RULE]
@@ -119,10 +140,40 @@ def render_summary(sut_name: str, mode_name: str, r: PerformanceResult, warnings
     out.append(_stat("Mean latency (ns)", lat.mean))
     for p in PERCENTILES:
         out.append(_stat(f"{p * 100:.2f} percentile latency (ns)", lat.percentiles[p]))
+    if tk is not None:
+        out += _token_stats(r)
     out += ["", RULE, "Test Parameters Used", RULE]
-    out += parameter_lines(eff)
+    out += parameter_lines(eff, r.token_settings)
     out += _footer(warnings, errors)
     return "\n".join(out) + "\n"
+
+
+def _token_stats(r: PerformanceResult) -> list[str]:
+    """The official's token blocks of Additional Stats (labels padded to 44/46/45)."""
+    tk, scen = r.tokens, r.eff.scenario
+    out = [""]
+    if scen is TestScenario.SingleStream:
+        n = r.sample_count
+        wo = tk.token_count / (r.latency.mean / 1e9 * n) if r.latency.mean and n else 0.0
+        out.append(_stat("TPS w/ loadgen overhead", f"{tk.tokens_per_sec_with_overhead:.2f}"))
+        out.append(_stat("TPS w/o loadgen overhead", f"{wo:.2f}"))
+    elif scen is TestScenario.Server:
+        out.append(f"{'Completed tokens per second':<44}: {tk.completed_tokens_per_sec:.2f}")
+    if scen is TestScenario.Offline:
+        return out
+    ft, tp = tk.ttft, tk.tpot
+    out.append(f"{'Min First Token latency (ns)':<44}: {ft.min}")
+    out.append(f"{'Max First Token latency (ns)':<44}: {ft.max}")
+    out.append(f"{'Mean First Token latency (ns)':<44}: {ft.mean}")
+    for p in PERCENTILES:
+        out.append(f"{f'{p * 100:.2f} percentile first token latency (ns)':<44}: {ft.percentiles[p]}")
+    out.append("")
+    out.append(f"{'Min Time per Output Token (ns)':<46}: {tp.min}")
+    out.append(f"{'Max Time per Output Token (ns)':<46}: {tp.max}")
+    out.append(f"{'Mean Time per Output Token (ns)':<46}: {tp.mean}")
+    for p in PERCENTILES:
+        out.append(f"{f'{p * 100:.2f} percentile time to output token (ns)':<45}: {tp.percentiles[p]}")
+    return out
 
 
 def parse_summary(text: str) -> dict[str, str]:
