@@ -395,7 +395,7 @@ def evaluate(eff: EffectiveSettings, rec: PhaseRecord, tokens: TokenSettings | N
             if ok1:
                 ok2, tk.ttft_es_lines, est, est99 = _stream_es(tk.ttft_ns, p, single)
             ok = ok1 and ok2
-            lines = tk.tpot_es_lines + tk.ttft_es_lines
+            lines = ["TPOT:"] + tk.tpot_es_lines + (["TTFT:"] + tk.ttft_es_lines if tk.ttft_es_lines else [])
         else:
             ok, lines, est, est99 = _stream_es(lat_sorted, p, single)
         result.early_stopping_met = ok
@@ -450,4 +450,5 @@ def _token_server_verdict(r: PerformanceResult, nq: int, n_lat: int, p: float) -
         ttft_over = int(np.count_nonzero(tk.ttft_ns > ts.ttft_latency_ns))
         ok, tk.ttft_es_lines = _server_es_lines(nq, ttft_over, p)
     r.early_stopping_met = ok
-    r.early_stopping_lines = [f"TPOT:{l}" for l in tk.tpot_es_lines] + [f"TTFT:{l}" for l in tk.ttft_es_lines]
+    # for ``reasons`` (the writers print the two results from ``tk``)
+    r.early_stopping_lines = ["TPOT:"] + tk.tpot_es_lines + (["TTFT:"] + tk.ttft_es_lines if tk.ttft_es_lines else [])

@@ -1,6 +1,7 @@
 """The example harnesses run on the official LoadGen and on ``mlpace.compat``; results agree.
 
-Each harness under ``harnesses/`` is written against ``mlperf_loadgen`` and picks
+Each harness under ``harnesses/`` (the ``token_*`` ones LLM-style: FirstTokenComplete,
+then a completion with n_tokens) is written against ``mlperf_loadgen`` and picks
 the module from ``HARNESS_LOADGEN``. Each runs once per module in its own
 subprocess (the official LoadGen keeps global state), in an empty working
 directory (no ``audit.config`` leaks in), and the tests compare what the two
@@ -266,3 +267,68 @@ def test_submission_run_does_accuracy_then_performance(harness):
         assert messages.index("Starting accuracy mode") < messages.index("Starting performance mode")
     pairs = [{(r["qsl_idx"], r["data"]) for r in run.accuracy} for run in (official, ours)]
     assert len(pairs[0]) == 30 and pairs[0] == pairs[1]
+
+
+# ---------------------------------------------------------------- token latencies (LLM)
+
+TOKEN = ["token_server", "token_offline", "token_server_slow_tpot"]
+
+
+@pytest.mark.parametrize("name", TOKEN)
+def test_token_runs_match_the_official_layout_and_keys(harness, name):
+    official, ours = both(harness, name)
+    assert _masked(ours.summary) == _masked(official.summary)
+    prefixes = ("result_", "effective_", "requested_", "early_stopping_")
+    assert {k for k in ours.detail if k.startswith(prefixes)} == {k for k in official.detail if k.startswith(prefixes)}
+    for k in official.detail:
+        if k.startswith("requested_"):
+            assert ours.detail[k] == official.detail[k], k
+
+
+@pytest.mark.parametrize("name", ["token_server", "token_offline"])
+def test_token_runs_same_verdict(harness, name):
+    official, ours = both(harness, name)
+    for run in (official, ours):
+        assert run.detail["result_validity"] == "VALID", run.summary
+        assert run.detail["early_stopping_met"] is True
+
+
+def test_token_server_ttft_tpot_within_noise(harness):
+    official, ours = both(harness, "token_server")
+    a, b = official.detail, ours.detail
+    for run in (a, b):
+        # the SUT sleeps 2 ms to the first token, then 7 x 0.5 ms: TPOT is 0.5 ms at least
+        assert 2_000_000 <= run["result_first_token_min_latency_ns"] < 4_000_000
+        assert 500_000 <= run["result_time_to_output_token_min"] < 700_000
+        assert 500_000 <= run["result_time_per_output_token_50.00_percentile_ns"] < 1_000_000
+        assert run["early_stopping_ttft_result"] == run["early_stopping_tpot_result"] == " * Run successful."
+        # 8 tokens per sample
+        assert run["result_completed_tokens_per_second"] == pytest.approx(
+            8 * run["result_completed_samples_per_sec"] * 500 / 499, rel=0.01)
+    assert abs(b["result_first_token_min_latency_ns"] - a["result_first_token_min_latency_ns"]) < 500_000
+    assert abs(b["result_time_to_output_token_min"] - a["result_time_to_output_token_min"]) < 100_000
+
+
+def test_token_offline_rate_is_tokens_over_the_slowest_sample(harness):
+    official, ours = both(harness, "token_offline")
+    for run in (official, ours):
+        assert run.detail["result_tokens_per_second"] == pytest.approx(8 * run.detail["result_samples_per_second"],
+                                                                       rel=1e-4)
+        assert run.detail["early_stopping_ttft_result"] == run.detail["early_stopping_tpot_result"] == ""
+    assert ours.detail["result_samples_per_second"] == pytest.approx(
+        official.detail["result_samples_per_second"], rel=0.25)
+
+
+def test_token_server_tpot_over_its_bound_is_invalid_with_the_official_text(harness):
+    official, ours = both(harness, "token_server_slow_tpot")
+    text = "TPOT constrain not met: Reduce target QPS to improve latency."
+    for run in (official, ours):
+        assert run.summary_value("Result is") == "INVALID"
+        assert run.detail["result_perf_constraints_met"] is False
+        assert run.detail["early_stopping_met"] is False
+        assert run.detail["result_invalid_reason"] == text + " "
+        lines = run.summary.splitlines()
+        assert " * " + text in lines
+        i = lines.index("TTFT Early Stopping Result:")
+        assert lines[i + 1:i + 4] == ["", "TPOT Early Stopping Result:", " * Run unsuccessful."]
+        assert run.detail["early_stopping_ttft_result"] == ""
