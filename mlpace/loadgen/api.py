@@ -336,11 +336,11 @@ def unsupported_settings(settings: TestSettings) -> list[str]:
 
 
 def _requested_token_items(settings: TestSettings) -> list[tuple[str, object]]:
-    """The official's ``requested_*`` token keys (after the others; the bounds in Server only)."""
+    """The official's ``requested_*`` token keys (after the others; the bounds unless Offline)."""
     if not settings.use_token_latencies:
         return []
     items: list[tuple[str, object]] = [("use_token_latencies", True)]
-    if TestScenario(settings.scenario) is TestScenario.Server:
+    if TestScenario(settings.scenario) is not TestScenario.Offline:
         items += [("server_ttft_latency", settings.ttft_latency), ("server_tpot_latency", settings.tpot_latency)]
     return items
 
@@ -382,8 +382,7 @@ def _metrics(r: PerformanceResult) -> dict[str, float]:
         if s is TestScenario.Offline:
             m["tokens_per_second"] = tk.tokens_per_second
         else:
-            if s is TestScenario.Server:
-                m["completed_tokens_per_sec"] = tk.completed_tokens_per_sec
+            m["completed_tokens_per_sec"] = tk.completed_tokens_per_sec
             for name, st in (("ttft", tk.ttft), ("tpot", tk.tpot)):
                 m[f"min_{name}_ns"], m[f"max_{name}_ns"], m[f"mean_{name}_ns"] = st.min, st.max, st.mean
                 for p in PERCENTILES:
@@ -457,8 +456,7 @@ def _log_token_results(detail: DetailLog, r: PerformanceResult) -> None:
     detail.point("result_time_to_output_token_min", tk.tpot.min)
     detail.point("result_time_to_output_token_max", tk.tpot.max)
     detail.point("result_time_to_output_token_mean", tk.tpot.mean)
-    if s is TestScenario.Server:
-        detail.point("result_completed_tokens_per_second", _g6(tk.completed_tokens_per_sec))
+    detail.point("result_completed_tokens_per_second", _g6(tk.completed_tokens_per_sec))
 
 
 def _log_latency(detail: DetailLog, lat, stat_infix: str, pct_infix: str) -> None:

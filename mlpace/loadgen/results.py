@@ -221,9 +221,13 @@ def _server_es_lines(nq: int, over: int, p: float) -> tuple[bool, list[str]]:
     ]
 
 
-def _stream_es(lat_sorted: np.ndarray, p: float, single_stream: bool):
-    """Official SingleStream/MultiStream early stopping: (ok, lines, estimate, 99th estimate)."""
-    n_lat = len(lat_sorted)
+def _stream_es(lat_sorted: np.ndarray, p: float, single_stream: bool, n: int | None = None):
+    """Official SingleStream/MultiStream early stopping: (ok, lines, estimate, 99th estimate).
+
+    ``n``: the query count to judge (default: one query per value). The official judges
+    the token arrays, one value per sample, by the issued query count and reads the
+    estimate at that count's index."""
+    n_lat = len(lat_sorted) if n is None else min(int(n), len(lat_sorted))
     es = stream_early_stopping(n_lat, p)
     if not es.ok:
         return False, [
@@ -390,10 +394,10 @@ def evaluate(eff: EffectiveSettings, rec: PhaseRecord, tokens: TokenSettings | N
         if tokens.use and result.tokens is not None:
             # as the official: early stopping on TPOT, then TTFT (the latter's estimates win)
             tk = result.tokens
-            ok1, tk.tpot_es_lines, _, _ = _stream_es(tk.tpot_ns, p, single)
+            ok1, tk.tpot_es_lines, _, _ = _stream_es(tk.tpot_ns, p, single, nq)
             ok2, tk.ttft_es_lines, est, est99 = (False, [], None, None)
             if ok1:
-                ok2, tk.ttft_es_lines, est, est99 = _stream_es(tk.ttft_ns, p, single)
+                ok2, tk.ttft_es_lines, est, est99 = _stream_es(tk.ttft_ns, p, single, nq)
             ok = ok1 and ok2
             lines = ["TPOT:"] + tk.tpot_es_lines + (["TTFT:"] + tk.ttft_es_lines if tk.ttft_es_lines else [])
         else:

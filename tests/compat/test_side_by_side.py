@@ -271,7 +271,7 @@ def test_submission_run_does_accuracy_then_performance(harness):
 
 # ---------------------------------------------------------------- token latencies (LLM)
 
-TOKEN = ["token_server", "token_offline", "token_server_slow_tpot"]
+TOKEN = ["token_server", "token_offline", "token_server_slow_tpot", "token_single_stream"]
 
 
 @pytest.mark.parametrize("name", TOKEN)
@@ -285,7 +285,7 @@ def test_token_runs_match_the_official_layout_and_keys(harness, name):
             assert ours.detail[k] == official.detail[k], k
 
 
-@pytest.mark.parametrize("name", ["token_server", "token_offline"])
+@pytest.mark.parametrize("name", ["token_server", "token_offline", "token_single_stream"])
 def test_token_runs_same_verdict(harness, name):
     official, ours = both(harness, name)
     for run in (official, ours):

@@ -3,7 +3,8 @@
 The SUT reports ``FirstTokenComplete`` for a sample once its first token is "ready"
 (after ``ttft_s``), then ``QuerySamplesComplete`` with ``n_tokens`` once the rest are
 (``n_tokens - 1`` more intervals of ``tpot_s``). Worker threads serve a queue, so in
-Server samples overlap; in Offline the one query is split over the workers.
+Server samples overlap; in Offline the one query is split over the workers;
+SingleStream issues one sample at a time.
 Scenario and bounds come from ``main``'s arguments (see the thin wrappers).
 """
 
@@ -56,6 +57,11 @@ def main(scenario: str = "Server", *, ttft_s: float = 0.002, tpot_s: float = 0.0
         settings.tpot_latency = tpot_bound_ns
         settings.min_duration_ms = 1000
         settings.min_query_count = 500
+    elif scenario == "SingleStream":  # one sample at a time: ~5.5 ms each, 100 of them
+        settings.scenario = lg.TestScenario.SingleStream
+        settings.single_stream_expected_latency_ns = 5_000_000
+        settings.min_duration_ms = 200
+        settings.min_query_count = 100
     else:
         settings.scenario = lg.TestScenario.Offline
         settings.offline_expected_qps = 1000  # 220 samples at ~700/s: ~0.3 s > min_duration
