@@ -157,7 +157,7 @@ def start_test(
     detail.point("qsl_name", _name_of(qsl, "PyQSL"))
     detail.point("qsl_reported_total_count", total)
     detail.point("qsl_reported_performance_count", perf)
-    for k, v in requested_items(settings) + _requested_token_items(settings):
+    for k, v in requested_items(settings):
         detail.point(f"requested_{k}", v)
     for k, v in eff.logged_items():
         detail.point(f"effective_{k}", v)
@@ -333,16 +333,6 @@ def unsupported_settings(settings: TestSettings) -> list[str]:
         out.append("infer_token_latencies is not supported by mlpace: token figures come only from "
                    "FirstTokenComplete and the n_tokens of each completion (use_token_latencies)")
     return out
-
-
-def _requested_token_items(settings: TestSettings) -> list[tuple[str, object]]:
-    """The official's ``requested_*`` token keys (after the others; the bounds unless Offline)."""
-    if not settings.use_token_latencies:
-        return []
-    items: list[tuple[str, object]] = [("use_token_latencies", True)]
-    if TestScenario(settings.scenario) is not TestScenario.Offline:
-        items += [("server_ttft_latency", settings.ttft_latency), ("server_tpot_latency", settings.tpot_latency)]
-    return items
 
 
 class _QSLFault(Exception):

@@ -172,4 +172,8 @@ def requested_items(settings: TestSettings) -> list[tuple[str, object]]:
         "sample_concatenate_permutation",
     ):
         items.append((key, getattr(s, key)))
+    if s.use_token_latencies:  # the official's token keys come after the others
+        items.append(("use_token_latencies", True))
+        if scen is not TestScenario.Offline:
+            items += [("server_ttft_latency", s.ttft_latency), ("server_tpot_latency", s.tpot_latency)]
     return items
