@@ -71,8 +71,6 @@ class PhaseRecord:
     data: dict[int, bytes] = field(default_factory=dict)  # sample seq -> response bytes
     first_token_ns: np.ndarray | None = None
     n_tokens: np.ndarray | None = None
-    load_ns: int = 0
-    wall_end_ns: int = 0
 
     @property
     def issued_samples(self) -> int:
@@ -127,7 +125,6 @@ class Phase:
         self.n_tokens: np.ndarray | None = None
         self.progress = progress
         self.timeout_ns = eff.sut_timeout_ms * 1_000_000
-        self.closed = False
 
     # ---------------------------------------------------------------- completion intake
     def complete_one(self, i: int) -> None:
@@ -318,7 +315,6 @@ class Phase:
             sut.flush_queries()
         except Exception as exc:  # noqa: BLE001 - a SUT fault becomes a reason
             self.errors.append(f"SUT raised {type(exc).__name__} in flush_queries: {exc}")
-        self.closed = True
         return PhaseRecord(
             plan=self.plan,
             start_ns=start,
@@ -331,7 +327,6 @@ class Phase:
             data=self.data,
             first_token_ns=None if self.first_token_ns is None else self.first_token_ns[: issued * self.spq],
             n_tokens=None if self.n_tokens is None else self.n_tokens[: issued * self.spq],
-            wall_end_ns=_pc(),
         )
 
     def _run_stream(self, sut, start: int, natural_stop: bool):
