@@ -34,9 +34,12 @@ def latency_plot(latencies_ns: np.ndarray, path: Path, title: str, marks: dict[s
         for (label, value), colour in zip(marks.items(), colours):
             for ax in (ax_h, ax_c):
                 ax.axvline(value / 1e6, color=colour, linestyle="--", linewidth=1, label=label)
-        if bound_ns:
+        if bound_ns and bound_ns / 1e6 <= 3 * hi:
             for ax in (ax_h, ax_c):
                 ax.axvline(bound_ns / 1e6, color="red", linewidth=1.5, label="latency bound")
+        elif bound_ns:  # far right of every sample: say so instead of squashing the plot
+            ax_c.text(0.98, 0.5, f"latency bound {bound_ns / 1e6:g} ms\n(off the chart)",
+                      transform=ax_c.transAxes, ha="right", color="red", fontsize=8)
         ax_c.legend(fontsize=7, loc="lower right")
     ax_h.set_xlabel("latency (ms)")
     ax_h.set_ylabel("samples")
