@@ -48,3 +48,24 @@ def latency_plot(latencies_ns: np.ndarray, path: Path, title: str, marks: dict[s
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def percentile_plot(percentiles: dict[float, int], path: Path, title: str, bound_ns: float | None = None) -> Path:
+    """Bar chart of logged latency percentiles (when no per-sample latencies exist)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = [f"p{p * 100:g}" for p in percentiles]
+    values = [v / 1e6 for v in percentiles.values()]
+    fig, ax = plt.subplots(figsize=(6, 3.4), constrained_layout=True)
+    ax.bar(labels, values, color="#4477aa")
+    if bound_ns and bound_ns / 1e6 <= 3 * max(values, default=0):
+        ax.axhline(bound_ns / 1e6, color="red", linewidth=1.5, label="latency bound")
+        ax.legend(fontsize=8)
+    ax.set_ylabel("latency (ms)")
+    ax.set_title(title)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
