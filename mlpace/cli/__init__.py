@@ -15,7 +15,7 @@ from mlpace.errors import MlpaceError
 app = typer.Typer(
     name="mlpace",
     help="MLPerf's benchmark method from Python: inference LoadGen, time-to-train, TinyML runner.",
-    no_args_is_help=False,
+    no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )

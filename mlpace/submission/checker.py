@@ -66,7 +66,8 @@ def check_tree(root: str | Path) -> list[Finding]:
         raise DataError(f"{root}: submission tree not found (expected a folder)")
     divisions = [d for d in sorted(root.iterdir()) if d.is_dir() and d.name in DIVISIONS]
     if not divisions:
-        found = ", ".join(sorted(p.name for p in root.iterdir())) or "nothing"
+        names = sorted(p.name for p in root.iterdir())
+        found = ", ".join(names[:8]) + (f", ... ({len(names)} entries)" if len(names) > 8 else "") or "nothing"
         raise DataError(
             f"{root}: not a submission tree: expected <division>/<org>/results/<system>/<workload>/<scenario> "
             f"with division one of {', '.join(DIVISIONS)}; found {found}"
