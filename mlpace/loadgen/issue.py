@@ -385,7 +385,10 @@ class Phase:
         return q, end
 
     def _run_stream_single(self, single, start: int, natural_stop: bool):
-        """SingleStream for SUTs that take one (id, index) as Python ints (``mlpace.compat``)."""
+        """SingleStream for SUTs that take one (id, index) as Python ints (``mlpace.compat``).
+
+        Kept apart from ``_run_stream`` on purpose: this is the hottest loop, and a shared
+        one would pay a per-query branch or call in both shapes."""
         eff = self.eff
         issue_mv = self._imv
         acquire = self._wake.acquire
