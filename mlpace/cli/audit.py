@@ -27,15 +27,10 @@ def audit(
     from mlpace.audit import TESTS, run_audits
     from mlpace.workloads import scenario_name
 
-    from mlpace.errors import ConfigError
+    from mlpace.cli.run import parse_overrides
 
     scen = scenario_name(scenario)
-    overrides = {}
-    for item in set_ or []:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise ConfigError(f"--set {item!r}: expected key=value, e.g. min_duration_ms=2000")
-        overrides[key.strip()] = value.strip()
+    overrides = parse_overrides(set_ or [])
     out_dir = out or Path("audit") / workload / scen
     tests = tuple(t.upper() for t in test) if test else TESTS
     console = Console()

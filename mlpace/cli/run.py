@@ -19,7 +19,7 @@ from rich.table import Table
 
 from mlpace.cli import app
 from mlpace.errors import ConfigError
-from mlpace.loadgen.settings import TestMode, TestScenario, TestSettings
+from mlpace.loadgen.settings import TestMode, TestSettings
 
 console = Console(stderr=False)
 
@@ -87,7 +87,7 @@ def run(
     from mlpace.report import write_run_report, write_session_report
 
     wl = workloads.get(workload)
-    scenarios = [_scenario(s) for s in (scenario or ["Offline", "SingleStream"])]
+    scenarios = [workloads.scenario_name(s) for s in (scenario or ["Offline", "SingleStream"])]
     test_mode = _MODES.get(mode.lower())
     if test_mode is None:
         raise ConfigError(f"unknown mode {mode!r}; allowed: {', '.join(m.name for m in TestMode)}")
@@ -160,13 +160,6 @@ def run(
         raise typer.Exit(130)
     if any_invalid:
         raise typer.Exit(1)
-
-
-def _scenario(text: str) -> str:
-    for s in TestScenario:
-        if s.name.lower() == text.lower():
-            return s.name
-    raise ConfigError(f"unknown scenario {text!r}; allowed: {', '.join(s.name for s in TestScenario)}")
 
 
 def _write_submission(root: Path, wl, scen: str, result, acc) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from mlpace.errors import DataError
-from mlpace.loadgen.results import PERCENTILES
+from mlpace.loadgen.results import PERCENTILES, percentile
 from mlpace.report.plots import latency_plot, percentile_plot
 from mlpace.submission.logs import DETAIL, SUMMARY, read_detail, read_summary
 
@@ -75,7 +75,7 @@ def report_from_folder(folder: str | Path) -> Path:
     bound = _last(detail, "effective_target_latency_ns") if summary.scenario == "Server" else None
     title = f"{summary.sut_name} {summary.scenario}"
     if (folder / TRACE).is_file() and (lat := trace_latencies(folder / TRACE)).size:
-        marks = {f"p{p * 100:g}": float(lat[min(int(len(lat) * p), len(lat) - 1)]) for p in (0.5, 0.9, 0.99)}
+        marks = {f"p{p * 100:g}": percentile(lat, p) for p in (0.5, 0.9, 0.99)}
         latency_plot(lat, folder / "latency.png", f"{title}: sample latency from issue (trace)", marks, bound)
         lines += ["", "![latency](latency.png)", "",
                   "The plot is from the trace: each sample's time from its actual issue to its completion "

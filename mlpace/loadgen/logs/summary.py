@@ -174,13 +174,3 @@ def _token_stats(r: PerformanceResult) -> list[str]:
     for p in PERCENTILES:
         out.append(f"{f'{p * 100:.2f} percentile time to output token (ns)':<45}: {tp.percentiles[p]}")
     return out
-
-
-def parse_summary(text: str) -> dict[str, str]:
-    """``key : value`` pairs of a summary file (ours or the official one), stripped."""
-    out: dict[str, str] = {}
-    for line in text.splitlines():
-        if ":" in line and not line.startswith((" *", "=")):
-            k, _, v = line.partition(":")
-            out.setdefault(k.strip(), v.strip())
-    return out
