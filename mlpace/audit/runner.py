@@ -23,7 +23,7 @@ from pathlib import Path
 
 from mlpace.audit import configs, verify
 from mlpace.errors import ConfigError, DataError
-from mlpace.submission.logs import ACCURACY, SUMMARY
+from mlpace.loadgen.logs.read import ACCURACY, SUMMARY
 
 _PAYLOAD_DTYPE_NAMES = {"<i8": "int64", "<f4": "float32", "<i4": "int32"}
 
@@ -81,9 +81,8 @@ def run_audits(
     progress=None,
 ) -> list[AuditOutcome]:
     """Run the reference runs (unless given) and each audit test; return their verdicts."""
-    from mlpace import loadgen as lg
     from mlpace import workloads
-    from mlpace.loadgen.calibrate import calibrate
+    from mlpace.runs.settings import build_settings, calibrate_claims
 
     wl = workloads.get(workload)
     scen = workloads.scenario_name(scenario)
@@ -91,11 +90,11 @@ def run_audits(
     if unknown:
         raise ConfigError(f"unknown audit test {unknown[0]!r}; allowed: {', '.join(configs.TESTS)}")
     out = Path(out_dir)
-    base = lg.TestSettings.make(**{**wl.default_settings(scen), **(settings_overrides or {})})
+    base = build_settings(wl, scen, overrides=settings_overrides)
     qsl = wl.make_qsl()
     sut = sut_factory(qsl) if sut_factory is not None else wl.make_sut(qsl, backend=backend)
     # audits compare timings against a reference run: both must be VALID on this machine
-    calibrate(sut, qsl, base, set(settings_overrides or {}))
+    calibrate_claims(sut, qsl, [(scen, base)], settings_overrides or {})
 
     ref = Path(reference_dir) if reference_dir is not None else out
     if reference_dir is None:

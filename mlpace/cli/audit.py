@@ -25,9 +25,8 @@ def audit(
 ) -> None:
     """Run the audit tests with the official audit.config overrides and write the verdict files."""
     from mlpace.audit import TESTS, run_audits
+    from mlpace.runs.settings import parse_overrides
     from mlpace.workloads import scenario_name
-
-    from mlpace.cli.run import parse_overrides
 
     scen = scenario_name(scenario)
     overrides = parse_overrides(set_ or [])

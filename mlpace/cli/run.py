@@ -18,41 +18,10 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from mlpace.cli import app
-from mlpace.errors import ConfigError
-from mlpace.loadgen.settings import TestMode, TestSettings
+from mlpace.loadgen.settings import TestMode
+from mlpace.runs.settings import calibrate_claims, parse_mode, parse_overrides, prepare_runs
 
 console = Console(stderr=False)
-
-_MODES = {m.name.lower(): m for m in TestMode}
-
-
-def parse_overrides(pairs: list[str]) -> dict[str, str]:
-    """``["key=value", ...]`` -> dict, with a clear error for a malformed pair."""
-    out: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise ConfigError(f"--set expects key=value (got {pair!r})")
-        out[key.strip()] = value.strip()
-    return out
-
-
-def build_settings(workload, scenario: str, mode: TestMode, conf: list[Path], model: str,
-                   overrides: dict[str, str]) -> TestSettings:
-    """Workload defaults, then conf files, then ``--set`` overrides; all validated."""
-    values = workload.default_settings(scenario) if workload is not None else {"scenario": scenario}
-    settings = TestSettings.make(**values)
-    for i, path in enumerate(conf):
-        if not Path(path).is_file():
-            raise ConfigError(f"conf file not found: {path}")
-        settings.FromConfig(str(path), model, scenario, 1)
-    for key, value in overrides.items():
-        if key not in TestSettings.model_fields:
-            raise ConfigError(f"unknown setting {key!r} in --set; allowed: {', '.join(TestSettings.model_fields)}")
-        setattr(settings, key, value)
-    settings.scenario = scenario
-    settings.mode = mode
-    return settings
 
 
 @app.command("run")
@@ -83,37 +52,23 @@ def run(
     """Run a workload through the LoadGen and report verdicts, metrics and accuracy."""
     from mlpace import workloads
     from mlpace.loadgen import LogSettings, start_test
-    from mlpace.loadgen.calibrate import calibrate
     from mlpace.report import write_run_report, write_session_report
 
     wl = workloads.get(workload)
     scenarios = [workloads.scenario_name(s) for s in (scenario or ["Offline", "SingleStream"])]
-    test_mode = _MODES.get(mode.lower())
-    if test_mode is None:
-        raise ConfigError(f"unknown mode {mode!r}; allowed: {', '.join(m.name for m in TestMode)}")
+    test_mode = parse_mode(mode)
     overrides = parse_overrides(set_ or [])
     out_root = out or Path("mlpace_runs") / _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     if wl.proxy_note:
         console.print(f"[dim]{wl.name}: {wl.proxy_note}[/dim]")
-    prepared = []
-    if test_mode is TestMode.FindPeakPerformance and any(s != "Server" for s in scenarios):
-        raise ConfigError("--mode FindPeakPerformance searches a Server QPS: use -s Server "
-                          f"(got {', '.join(scenarios)})")
-    for scen in scenarios:  # validate every scenario's settings before running any
-        settings = build_settings(wl, scen, test_mode, conf or [], model or wl.name, overrides)
-        settings.sut_timeout_ms = sut_timeout_ms
-        prepared.append((scen, settings))
+    prepared = prepare_runs(wl, scenarios, test_mode, conf or [], model or wl.name, overrides, sut_timeout_ms)
     with console.status(f"preparing {wl.name} model ({backend})"):
         qsl = wl.make_qsl()
         sut = wl.make_sut(qsl, backend=backend)
 
     if not conf:
-        for scen, settings in prepared:
-            note = calibrate(sut, qsl, settings, set(overrides))
-            if note:
-                note += "; set it with --set to skip"
-            if note:
-                console.print(f"[dim]{scen}: {note}[/dim]")
+        for scen, note in calibrate_claims(sut, qsl, prepared, overrides):
+            console.print(f"[dim]{scen}: {note}; set it with --set to skip[/dim]")
 
     rows = []
     any_invalid = False

@@ -20,7 +20,7 @@ from mlpace import loadgen as lg
 from mlpace import workloads
 from mlpace.audit import run_audits
 from mlpace.cli import main
-from mlpace.submission.logs import read_summary
+from mlpace.loadgen.logs.read import read_summary
 
 PER_SAMPLE_S = 400e-6
 # Offline: one long sleep per query, so scheduler jitter on a busy machine is ~1% of a run
@@ -133,7 +133,7 @@ def test_unknown_test_name_or_setting_is_a_config_error(tmp_path, capsys):
     assert main(["audit", "digits", "Offline", "--out", str(tmp_path), "--test", "TEST02"]) == 2
     assert "allowed: TEST01, TEST04, TEST05" in capsys.readouterr().err
     assert main(["audit", "digits", "Offline", "--out", str(tmp_path), "--set", "min_duration=5"]) == 2
-    assert "unknown test setting 'min_duration'" in capsys.readouterr().err
+    assert "unknown setting 'min_duration'" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("scenario", ["SingleStream"])

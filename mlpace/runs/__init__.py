@@ -1,0 +1,1 @@
+"""Workload runs as a library: settings precedence, validation and calibration (``settings``)."""
