@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from mlpace.errors import DataError
-from mlpace.submission.logs import read_summary
+from mlpace.loadgen.logs.read import read_summary
 from mlpace.workloads import accuracy_log
 
 DTYPES = {"byte": "i1", "float32": "<f4", "int32": "<i4", "int64": "<i8"}

@@ -15,7 +15,7 @@ import numpy as np
 from mlpace.errors import DataError
 from mlpace.loadgen.results import PERCENTILES, percentile
 from mlpace.report.plots import latency_plot, percentile_plot
-from mlpace.submission.logs import DETAIL, SUMMARY, read_detail, read_summary
+from mlpace.loadgen.logs.read import DETAIL, SUMMARY, read_detail, read_summary
 
 TRACE = "mlperf_log_trace.json"
 

@@ -30,8 +30,8 @@ from pathlib import Path
 
 from mlpace.errors import DataError
 from mlpace.submission.layout import DIVISIONS
-from mlpace.submission.logs import ACCURACY, DETAIL, SUMMARY, read_detail, read_summary
-from mlpace.workloads.base import OFFICIAL_SEEDS, SCENARIOS
+from mlpace.loadgen.logs.read import ACCURACY, DETAIL, SUMMARY, read_detail, read_summary
+from mlpace.runs.scenarios import OFFICIAL_SEEDS, SCENARIOS
 
 CLOSED_MIN_DURATION_MS = 600_000
 CLOSED_REQUIRED_AUDITS = ("TEST01", "TEST04")

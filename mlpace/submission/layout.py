@@ -15,7 +15,7 @@ from pathlib import Path
 
 from mlpace.errors import ConfigError
 from mlpace.submission import system as system_desc
-from mlpace.submission.logs import ACCURACY, DETAIL, SUMMARY, read_detail
+from mlpace.loadgen.logs.read import ACCURACY, DETAIL, SUMMARY, read_detail
 
 DIVISIONS = ("closed", "open")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")

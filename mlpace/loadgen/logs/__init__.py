@@ -1,1 +1,1 @@
-"""Writers of the official LoadGen log files (formats only: no statistics here)."""
+"""The official LoadGen log files: writers (formats only: no statistics here) and ``read`` (readers)."""

@@ -1,8 +1,8 @@
 """Read LoadGen run folders: ``mlperf_log_summary.txt`` and ``mlperf_log_detail.txt``.
 
-Readers only, for the checker and the audits; they accept files written by mlpace or by
-the official LoadGen (same formats). A file that is missing or does not parse is a
-``DataError`` naming it.
+The one home of log reading, for the checker, the audits and the reports; it accepts
+files written by mlpace or by the official LoadGen (same formats). A file that is
+missing or does not parse is a ``DataError`` naming it.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlpace.errors import DataError
+from mlpace.loadgen.logs.detail import read_detail_log
 
 SUMMARY = "mlperf_log_summary.txt"
 DETAIL = "mlperf_log_detail.txt"
@@ -142,8 +143,6 @@ def read_summary(path: str | Path) -> Summary:
 
 def read_detail(path: str | Path) -> dict[str, list]:
     """All ``:::MLLOG`` records of a detail log as key -> list of values (in order)."""
-    from mlpace.loadgen.logs.detail import read_detail_log
-
     path = Path(path)
     if path.is_dir():
         path = path / DETAIL
