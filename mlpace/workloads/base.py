@@ -9,37 +9,23 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import onnx
 
-from mlpace.errors import ConfigError
+from mlpace.runs.scenarios import OFFICIAL_SEEDS, SCENARIOS, scenario_name
 from mlpace.workloads import accuracy_log, metrics, models
 from mlpace.workloads.qsl import ArrayQSL
 from mlpace.workloads.report import AccuracyReport
 from mlpace.workloads.runners import make_runner
 from mlpace.workloads.sut import BatchSUT
 
-SCENARIOS = ("SingleStream", "MultiStream", "Server", "Offline")
+if TYPE_CHECKING:
+    import onnx
+
+__all__ = ["OFFICIAL_SEEDS", "PAYLOAD_DTYPES", "SCENARIOS", "Workload", "scenario_name"]
 
 PAYLOAD_DTYPES = {"top1": "<i8", "auc": "<f4"}
-
-# The official mlperf.conf seeds, so default runs draw the same samples and schedules
-# as an official LoadGen run would.
-OFFICIAL_SEEDS = {
-    "qsl_rng_seed": 2085463073848966840,
-    "sample_index_rng_seed": 2747215439041700203,
-    "schedule_rng_seed": 16159082839903944936,
-}
-
-
-def scenario_name(scenario) -> str:
-    """Canonical scenario name from a string (any case) or a ``TestScenario``."""
-    text = getattr(scenario, "name", str(scenario))
-    for name in SCENARIOS:
-        if name.lower() == text.lower():
-            return name
-    raise ConfigError(f"unknown scenario {text!r}; allowed: {', '.join(SCENARIOS)}")
 
 
 class Workload:
