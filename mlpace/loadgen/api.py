@@ -221,6 +221,8 @@ def start_test(
         errors.extend(rec.errors)
         return rec
 
+    generated = [0]  # samples generated so far in this test (the official SequenceGen)
+
     def performance_run(run_eff: EffectiveSettings) -> PerformanceResult:
         nonlocal eff
         eff = run_eff
@@ -230,29 +232,29 @@ def start_test(
         t = time.perf_counter_ns()
         plan = schedule.performance_plan(run_eff, loaded)
         spans.append(("GenerateQueries", t, time.perf_counter_ns() - t, {}))
-        mask = schedule.accuracy_log_mask(run_eff, plan.sample_count, float(plan.sample_count))
+        first_seq = generated[0]  # sample sequence ids run on across the test's phases
+        generated[0] += plan.sample_count
+        mask = schedule.accuracy_log_mask(run_eff, plan.sample_count, first_seq)
         rec = run_phase(plan, loaded, "performance", keep_all=False, log_mask=mask, natural_stop=True)
         if mask is not None:
             n = rec.issued_samples
             for i in sorted(rec.data):
                 if i < n:
-                    acc_records.append((i, int(plan.sample_index[i]), rec.data[i]))
+                    acc_records.append((first_seq + i, int(plan.sample_index[i]), rec.data[i]))
         return evaluate(run_eff, rec, TokenSettings.of(settings))
 
     try:
         if mode in (TestMode.AccuracyOnly, TestMode.SubmissionRun):
-            seq = 0
             t = time.perf_counter_ns()
-            sets = schedule.loadable_sets(eff.accuracy_sample_count if eff.accuracy_sample_count <= total else total,
-                                          eff.performance_sample_count, eff.qsl_rng_seed)
+            sets = schedule.accuracy_sets(eff, total)
             spans.append(("GenerateLoadableSets", t, time.perf_counter_ns() - t, {}))
             for loaded in sets:
                 plan = schedule.accuracy_plan(eff, loaded)
+                seq = generated[0]
+                generated[0] += plan.sample_count
                 rec = run_phase(plan, loaded, "accuracy", keep_all=True, log_mask=None, natural_stop=False)
-                n_unique = len(loaded)
-                for i in range(min(rec.issued_samples, n_unique)):
+                for i in range(rec.issued_samples):  # every issued sample, as officially
                     acc_records.append((seq + i, int(plan.sample_index[i]), rec.data.get(i, b"")))
-                seq += n_unique
                 if rec.failed:
                     break
         if mode in (TestMode.PerformanceOnly, TestMode.SubmissionRun) and not errors and not interrupted:

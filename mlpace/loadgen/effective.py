@@ -80,6 +80,13 @@ def derive(settings: TestSettings, qsl_total: int, qsl_performance: int) -> Effe
         spq = 1
         target_qps = 1e9 / s.single_stream_expected_latency_ns
         percentile = s.single_stream_target_latency_percentile
+        if s.sample_concatenate_permutation:
+            # LoadGen 6.0.17: equal issue runs whole passes over the performance set,
+            # so the minimum becomes the generated count rounded up to whole sets
+            period = int((1.0 / target_qps) * 1e9)  # duration_cast<ns>(1/qps s), truncated
+            gen_ns = 2 * s.min_duration_ms * 1_000_000
+            count = max(-(-gen_ns // period) + 1, min_query_count) if gen_ns and period else min_query_count
+            min_query_count = -(-count // perf_count) * perf_count
     elif scenario is TestScenario.MultiStream:
         spq = s.multi_stream_samples_per_query
         target_qps = 1e9 / s.multi_stream_expected_latency_ns

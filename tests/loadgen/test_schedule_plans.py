@@ -173,12 +173,17 @@ def test_each_seed_drives_its_own_choice():
     assert not np.array_equal(base.scheduled_ns[:n], by_schedule.scheduled_ns[:n])
 
 
-def test_loaded_set_is_a_seeded_subset_of_the_qsl():
+def test_loaded_set_is_a_seeded_shuffle_of_the_first_performance_indices():
+    """LoadGen 6.0.17 (change #2414): performance mode loads the first performance_sample_count
+    QSL indices, in an order drawn from qsl_rng_seed."""
     eff = eff_of(total=1000, perf=100, scenario="SingleStream")
     loaded = schedule.performance_set(eff, 1000)
-    assert len(loaded) == 100 and len(set(loaded.tolist())) == 100
-    assert loaded.min() >= 0 and loaded.max() < 1000
-    assert not np.array_equal(np.sort(loaded), np.arange(100))  # shuffled, not the first 100
-    np.testing.assert_array_equal(schedule.loadable_sets(1000, 100, QSL_SEED)[0], loaded)
-    other = schedule.loadable_sets(1000, 100, QSL_SEED + 7)
+    np.testing.assert_array_equal(np.sort(loaded), np.arange(100))
+    assert not np.array_equal(loaded, np.arange(100))  # shuffled
+    np.testing.assert_array_equal(schedule.loadable_sets(100, 100, QSL_SEED)[0], loaded)
+    other = schedule.loadable_sets(100, 100, QSL_SEED + 7)
     assert not np.array_equal(other[0], loaded)
+    # MultiStream pads the set with its own first samples_per_query - 1 indices
+    ms = eff_of(total=1000, perf=100, scenario="MultiStream", multi_stream_samples_per_query=4)
+    padded = schedule.performance_set(ms, 1000)
+    np.testing.assert_array_equal(padded, np.concatenate([loaded, loaded[:3]]))
