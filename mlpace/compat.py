@@ -28,6 +28,7 @@ __all__ = [
     "DestroySUT", "FirstTokenComplete", "LogOutputSettings", "LogSettings", "LoggingMode",
     "QuerySample", "QuerySampleResponse", "QuerySamplesComplete", "StartTest",
     "StartTestWithLogSettings", "TestMode", "TestScenario", "TestSettings",
+    "VectorQuerySample", "VectorQuerySampleResponse",
 ]
 
 
@@ -88,6 +89,16 @@ class QuerySampleResponse:
         self.n_tokens = n_tokens
 
 
+class VectorQuerySample(list):
+    """The official bindings' list of ``QuerySample`` (``append``/``extend``/``insert``/
+    ``pop``/``clear``): a plain list here; the SUT may receive either."""
+
+
+class VectorQuerySampleResponse(list):
+    """The official bindings' list of ``QuerySampleResponse``, accepted by
+    ``QuerySamplesComplete`` like any sequence."""
+
+
 class LogOutputSettings:
     def __init__(self) -> None:
         self.outdir = "."
@@ -129,8 +140,8 @@ class _PySUT:
             return
         self._issue(QuerySampleList(ids, indices))
 
-    def _issue_single(self, id: int, index: int) -> None:  # noqa: A002
-        """Engine-internal: a one-sample query given as Python ints (no array round trip)."""
+    def issue_sample(self, id: int, index: int) -> None:  # noqa: A002
+        """A one-sample query as Python ints (the engine's optional fast path, ``sut.py``)."""
         self._issue([QuerySample(id, index)])
 
     def flush_queries(self) -> None:
@@ -200,9 +211,13 @@ def _payload(r: QuerySampleResponse) -> bytes:
 
 
 def QuerySamplesComplete(responses, response_cb=None) -> None:  # noqa: N802
-    """Report responses; any thread. Payloads are read only when a log needs them."""
+    """Report responses; any thread. Payloads are read only when a log needs them.
+
+    Responses for a test that has already ended are ignored with a warning."""
     phase = _api._active
     if phase is None:
+        if len(responses):
+            _api.late_completion(int(responses[0].id))
         return
     if response_cb is None and len(responses) == 1 and not phase.wants_data:
         r = responses[0]
@@ -222,6 +237,8 @@ def QuerySamplesComplete(responses, response_cb=None) -> None:  # noqa: N802
 def FirstTokenComplete(responses, response_cb=None) -> None:  # noqa: N802
     phase = _api._active
     if phase is None:
+        if len(responses):
+            _api.late_completion(int(responses[0].id))
         return
     if response_cb is not None:
         for r in responses:
