@@ -83,10 +83,11 @@ class QuerySampleResponse:
     __slots__ = ("id", "data", "size", "n_tokens")
 
     def __init__(self, id: int = 0, data: int = 0, size: int = 0, n_tokens: int = 0) -> None:  # noqa: A002
-        self.id = id
-        self.data = data
-        self.size = size
-        self.n_tokens = n_tokens
+        # plain ints, as the official binding converts them (a numpy integer id works)
+        self.id = id if type(id) is int else int(id)
+        self.data = data if type(data) is int else int(data)
+        self.size = size if type(size) is int else int(size)
+        self.n_tokens = n_tokens if type(n_tokens) is int else int(n_tokens)
 
 
 class VectorQuerySample(list):
