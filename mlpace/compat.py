@@ -28,6 +28,7 @@ __all__ = [
     "DestroySUT", "FirstTokenComplete", "LogOutputSettings", "LogSettings", "LoggingMode",
     "QuerySample", "QuerySampleResponse", "QuerySamplesComplete", "StartTest",
     "StartTestWithLogSettings", "TestMode", "TestScenario", "TestSettings",
+    "VectorQuerySample", "VectorQuerySampleResponse",
 ]
 
 
@@ -82,10 +83,21 @@ class QuerySampleResponse:
     __slots__ = ("id", "data", "size", "n_tokens")
 
     def __init__(self, id: int = 0, data: int = 0, size: int = 0, n_tokens: int = 0) -> None:  # noqa: A002
-        self.id = id
-        self.data = data
-        self.size = size
-        self.n_tokens = n_tokens
+        # plain ints, as the official binding converts them (a numpy integer id works)
+        self.id = id if type(id) is int else int(id)
+        self.data = data if type(data) is int else int(data)
+        self.size = size if type(size) is int else int(size)
+        self.n_tokens = n_tokens if type(n_tokens) is int else int(n_tokens)
+
+
+class VectorQuerySample(list):
+    """The official bindings' list of ``QuerySample`` (``append``/``extend``/``insert``/
+    ``pop``/``clear``): a plain list here; the SUT may receive either."""
+
+
+class VectorQuerySampleResponse(list):
+    """The official bindings' list of ``QuerySampleResponse``, accepted by
+    ``QuerySamplesComplete`` like any sequence."""
 
 
 class LogOutputSettings:
@@ -129,8 +141,8 @@ class _PySUT:
             return
         self._issue(QuerySampleList(ids, indices))
 
-    def _issue_single(self, id: int, index: int) -> None:  # noqa: A002
-        """Engine-internal: a one-sample query given as Python ints (no array round trip)."""
+    def issue_sample(self, id: int, index: int) -> None:  # noqa: A002
+        """A one-sample query as Python ints (the engine's optional fast path, ``sut.py``)."""
         self._issue([QuerySample(id, index)])
 
     def flush_queries(self) -> None:
@@ -200,9 +212,13 @@ def _payload(r: QuerySampleResponse) -> bytes:
 
 
 def QuerySamplesComplete(responses, response_cb=None) -> None:  # noqa: N802
-    """Report responses; any thread. Payloads are read only when a log needs them."""
+    """Report responses; any thread. Payloads are read only when a log needs them.
+
+    Responses for a test that has already ended are ignored with a warning."""
     phase = _api._active
     if phase is None:
+        if len(responses):
+            _api.late_completion(int(responses[0].id))
         return
     if response_cb is None and len(responses) == 1 and not phase.wants_data:
         r = responses[0]
@@ -222,6 +238,8 @@ def QuerySamplesComplete(responses, response_cb=None) -> None:  # noqa: N802
 def FirstTokenComplete(responses, response_cb=None) -> None:  # noqa: N802
     phase = _api._active
     if phase is None:
+        if len(responses):
+            _api.late_completion(int(responses[0].id))
         return
     if response_cb is not None:
         for r in responses:

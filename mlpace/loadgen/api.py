@@ -22,12 +22,12 @@ from mlpace import __version__
 from mlpace.errors import ConfigError, SUTError
 from mlpace.loadgen import schedule
 from mlpace.loadgen.effective import EffectiveSettings, derive, requested_items
-from mlpace.loadgen.issue import END_NATURAL, END_RAN_OUT, Phase, PhaseRecord
+from mlpace.loadgen.issue import END_SILENT, Phase, PhaseRecord, is_stale_id, warn_late
 from mlpace.loadgen.logs.accuracy import write_accuracy_log
 from mlpace.loadgen.logs.detail import DetailLog
 from mlpace.loadgen.logs.summary import render_accuracy_only, render_summary
 from mlpace.loadgen.logs.trace import write_trace
-from mlpace.loadgen.results import PERCENTILES, PerformanceResult, TokenSettings, evaluate
+from mlpace.loadgen.results import PERCENTILES, REC_QUERIES, PerformanceResult, TokenSettings, evaluate
 from mlpace.loadgen.settings import TestMode, TestScenario, TestSettings
 
 Progress = Callable[[str, int, int, float], None]  # (phase label, done, total, elapsed_s)
@@ -76,16 +76,36 @@ class TestResult:
 
 _active: Phase | None = None
 
+# sut_timeout_ms when the settings leave it unset: a SUT silent (or blocked in
+# issue_queries) this long ends the run INVALID instead of hanging it forever.
+# An explicit 0 still means "wait forever".
+DEFAULT_SUT_TIMEOUT_MS = 600_000
+
+
+def late_completion(first_id: int) -> None:
+    """A completion arrived while no test runs: ignore it with a warning if its id belongs
+    to a test that has ended, else it is a SUT error (no test was ever given that id)."""
+    if is_stale_id(first_id):
+        warn_late(first_id)
+        return
+    raise SUTError(f"completion for response id {first_id} while no test is running")
+
 
 def complete(ids, data=None, n_tokens=None) -> None:
-    """Report responses for sample ids (an int or array); callable from any thread.
+    """Report responses for response ids (an int, a numpy integer, or an array of them);
+    callable from any thread.
 
     ``data`` is None or one payload per id (bytes, numpy array, memoryview; or a numpy
     array with one row per id, which makes no per-sample objects), logged in accuracy
-    mode. ``n_tokens`` (LLM) is one count per id.
+    mode. ``n_tokens`` (LLM) is one count per id. A completion that arrives after its
+    test ended is ignored with a warning.
     """
     phase = _active
     if phase is None:
+        arr = np.asarray(ids).reshape(-1)
+        if arr.size:
+            late_completion(int(arr[0]))
+            return
         raise SUTError("complete() called while no test is running")
     phase.complete(ids, data, n_tokens)
 
@@ -129,7 +149,10 @@ def start_test(
     global _active
     if _active is not None:
         raise SUTError("a test is already running in this process")
+    refuse_unsupported(settings)
     settings = settings.model_copy()
+    if "sut_timeout_ms" not in settings.model_fields_set:
+        settings.sut_timeout_ms = DEFAULT_SUT_TIMEOUT_MS
     scen_name = TestScenario(settings.scenario).name
     conf_warnings: list[str] = list(getattr(settings, "_conf_warnings", None) or [])
     if audit_config is not None and Path(audit_config).is_file():
@@ -163,8 +186,6 @@ def start_test(
         detail.point(f"effective_{k}", v)
     for w in conf_warnings:
         detail.point("generic_message", w, warning=True)
-    for w in unsupported_settings(settings):
-        detail.point("generic_message", w, warning=True)
 
     spans: list[tuple[str, int, int, dict]] = []
     phases: list[PhaseRecord] = []
@@ -174,6 +195,7 @@ def start_test(
     interrupted = False
     peak_qps = None
     mode = eff.mode
+    first_generation: list[int] = []  # the test's first phase generation (late completions)
 
     def run_phase(plan, loaded, label, *, keep_all, log_mask, natural_stop) -> PhaseRecord:
         global _active
@@ -192,7 +214,9 @@ def start_test(
         cb = None
         if progress is not None:
             cb = lambda q, n, el: progress(label, q, n, el / 1e9)  # noqa: E731
-        phase = Phase(plan, eff, keep_all_data=keep_all, log_mask=log_mask, progress=cb)
+        phase = Phase(plan, eff, keep_all_data=keep_all, log_mask=log_mask, progress=cb,
+                      test_first_generation=first_generation[0] if first_generation else None)
+        first_generation[:1] = [phase.test_first_generation]
         wall_begin = _dt.datetime.now()
         _active = phase
         try:
@@ -200,15 +224,17 @@ def start_test(
         finally:
             _active = None
         wall_end = _dt.datetime.now()
-        if rec.end_message == END_RAN_OUT:
-            detail.point("error_runtime", rec.end_message, error=True)
-        elif rec.errors or rec.interrupted:
+        if rec.errors or rec.interrupted:
             for e in rec.errors:
                 detail.point("error_runtime", e, error=True)
             if rec.interrupted:
                 detail.point("error_runtime", rec.end_message, error=True)
-        elif label == "performance":
-            detail.point("generic_message", rec.end_message)
+        elif label == "performance" and rec.end_kind != END_SILENT:
+            # the official's end message: "Ending naturally" as a message, an early stop
+            # (max query count, max duration, too many outstanding, ran out) as an error
+            detail.point(rec.end_kind, rec.end_message, error=rec.end_kind == "error_runtime")
+        if rec.late_completions:
+            detail.point("mlpace_late_completions", rec.late_completions, warning=True)
         detail.point("power_begin", wall_begin.strftime("%m-%d-%Y %H:%M:%S.%f")[:-3])
         detail.point("power_end", wall_end.strftime("%m-%d-%Y %H:%M:%S.%f")[:-3])
         try:
@@ -323,18 +349,36 @@ def start_test(
     )
 
 
+_UNSUPPORTED = (
+    # (setting, applies to, why): settings of the official struct mlpace does not implement;
+    # a run that sets them is refused rather than run without them
+    ("server_coalesce_queries", "Server", "mlpace issues each Server query on its own"),
+    ("server_num_issue_query_threads", "Server", "mlpace issues every query from one thread"),
+    ("infer_token_latencies", None, "token figures come only from FirstTokenComplete and the "
+                                    "n_tokens of each completion (use_token_latencies)"),
+    ("token_latency_scaling_factor", None, "it only scales inferred token latencies "
+                                           "(infer_token_latencies)"),
+    ("print_timestamps", None, "mlpace does not print per-query timestamps; use the trace "
+                               "(LogSettings.enable_trace)"),
+)
+
+
 def unsupported_settings(settings: TestSettings) -> list[str]:
-    """Warnings for settings mlpace accepts (for conf compatibility) but does not act on."""
+    """Messages for the settings this test sets that mlpace does not implement."""
+    scen = TestScenario(settings.scenario).name
     out = []
-    scen = TestScenario(settings.scenario)
-    if scen is TestScenario.Server and settings.server_coalesce_queries:
-        out.append("server_coalesce_queries is not supported by mlpace: queries are issued one by one")
-    if scen is TestScenario.Server and settings.server_num_issue_query_threads:
-        out.append("server_num_issue_query_threads is not supported by mlpace: one thread issues every query")
-    if settings.infer_token_latencies:
-        out.append("infer_token_latencies is not supported by mlpace: token figures come only from "
-                   "FirstTokenComplete and the n_tokens of each completion (use_token_latencies)")
+    for key, only, why in _UNSUPPORTED:
+        value = getattr(settings, key)
+        if value and (only is None or only == scen):
+            out.append(f"{key}={int(value)} is not supported by mlpace: {why}")
     return out
+
+
+def refuse_unsupported(settings: TestSettings) -> None:
+    """Raise ``ConfigError`` if the test sets a setting mlpace would otherwise ignore."""
+    problems = unsupported_settings(settings)
+    if problems:
+        raise ConfigError("; ".join(problems) + " (unset it to run)")
 
 
 class _QSLFault(Exception):
@@ -397,10 +441,14 @@ def _log_results(detail: DetailLog, r: PerformanceResult) -> None:
     detail.point("result_min_queries_met", r.min_queries_met)
     detail.point("early_stopping_met", r.early_stopping_met)
     if not r.valid:
-        texts = list(r.recommendations) + [f"Run failed: {e}" for e in r.errors]
+        # as the official: each recommendation then a space, except the min-queries one
+        # (mlpace's run faults follow, "Run failed: ...")
+        texts = [t if t == REC_QUERIES else t + " " for t in r.recommendations]
+        texts += [f"Run failed: {e} " for e in r.errors]
         if r.interrupted:
-            texts.append("Interrupted by the user (Ctrl-C).")
-        detail.point("result_invalid_reason", "".join(t + " " for t in texts))
+            texts.append("Interrupted by the user (Ctrl-C). ")
+        detail.point("result_invalid_reason", "".join(
+            t + (" " if t == REC_QUERIES and i < len(texts) - 1 else "") for i, t in enumerate(texts)))
     tk = r.tokens
     if tk is not None:
         detail.point("early_stopping_ttft_result", " ".join(l.replace("\n", " ") for l in tk.ttft_es_lines))
@@ -428,6 +476,10 @@ def _log_results(detail: DetailLog, r: PerformanceResult) -> None:
     _log_latency(detail, r.latency, "", "")
     if tk is not None:
         _log_token_results(detail, r)
+    if not r.early_stopping_met:
+        # mlpace's addition after the official keys: the official names no reason (its
+        # summary prints an empty "Recommendations:") when only early stopping failed
+        detail.point("mlpace_early_stopping_reason", r.early_stopping_reason())
 
 
 def _log_token_results(detail: DetailLog, r: PerformanceResult) -> None:

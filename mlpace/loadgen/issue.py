@@ -9,16 +9,34 @@ shortly before it, then spins on the clock (precision matters, so no plain
 sleep to the deadline).
 
 The SUT calls ``Phase.complete`` (through ``mlpace.loadgen.complete``). A bad
-id, a duplicate completion, an exception in ``issue_queries``, too many
-outstanding queries, or a query unanswered for ``sut_timeout_ms`` ends the
-phase early with a recorded error; the caller turns that into an INVALID result.
+id, a duplicate completion, an exception in ``issue_queries``, or a query
+unanswered (or an ``issue_queries`` call blocked) for ``sut_timeout_ms`` ends
+the phase early with a recorded error; the caller turns that into an INVALID
+result. The official stops (max query count, max duration, too many outstanding
+Server queries) end issuing with the official message and then wait for the
+queries in flight, as the official does.
+
+Response ids carry the phase's generation in their high bits (``gen << 40 |
+sequence``), so a completion that arrives after its phase ended is recognised
+and dropped instead of landing in the next phase of the process.
+
+The issue loop runs on its own thread while the calling thread watches it: a SUT
+that blocks inside ``issue_queries`` longer than ``sut_timeout_ms`` (with no
+completion arriving meanwhile) ends the phase INVALID; Python cannot stop that
+thread, so it is left blocked (a daemon thread) and, should the call return,
+issues nothing more. During a phase the cyclic garbage collector is off (its
+full collections stall the issue loop for milliseconds) and the heap built
+before the phase is frozen; Server phases also lower the GIL switch interval.
+Every process-wide setting is restored when the phase ends.
 """
 
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,12 +55,47 @@ END_RAN_OUT = (
     "and test duration were reached. Please update the relevant expected latency or target qps "
     "in the TestSettings so they are more accurate."
 )
-END_TOO_MANY = "Ending early: Too many outstanding queries."
-END_MAX_QUERIES = "Ending early: Max query count reached."
-END_MAX_DURATION = "Ending early: Max test duration reached."
+# The official's early stops (issue thread 0: mlpace issues from one thread).
+END_TOO_MANY = "IssueQueryThread 0 Ending early: Too many outstanding queries. issued {issued} outstanding {outstanding}"
+END_MAX_QUERIES = "IssueQueryThread 0 Ending early: Max query count reached. query_count {count}"
+END_MAX_DURATION = "IssueQueryThread 0 Ending early: Max test duration reached. duration_ns {duration}"
 
-_SPIN_NS = 40_000  # with 1 µs timer slack, sleeps end within a few µs; spin the rest
-_CHUNK = 65536  # queries converted to Python ints at a time (bounded memory)  # wake this long before a Server arrival, then spin on the clock
+# How the detail log records a phase's end message (as the official does).
+END_GENERIC, END_ERROR, END_SILENT = "generic_message", "error_runtime", ""
+
+_SPIN_NS = 40_000  # wake this long before a Server arrival (1 µs timer slack), then spin on the clock
+_CHUNK = 65536  # queries converted to Python ints at a time (bounded memory)
+ID_SHIFT = 40  # response id = generation << ID_SHIFT | sample sequence number
+_INF = 1 << 62
+_gen_lock = threading.Lock()
+_last_generation = 0  # generation of the newest phase created in this process
+
+
+def end_kind(message: str) -> str:
+    """The detail-log key the official writes a phase's end message under (or none)."""
+    if message == END_NATURAL:
+        return END_GENERIC
+    if message == END_RAN_OUT or message.startswith("IssueQueryThread 0 Ending early"):
+        return END_ERROR
+    return END_SILENT
+
+
+def _new_generation() -> int:
+    global _last_generation
+    with _gen_lock:
+        _last_generation += 1
+        return _last_generation
+
+
+def is_stale_id(i: int) -> bool:
+    """True for a response id of a phase that has already been created (and so ended)."""
+    return 1 <= (int(i) >> ID_SHIFT) <= _last_generation
+
+
+def warn_late(i: int) -> None:
+    """A completion for a test that has ended: ignored, with a warning."""
+    warnings.warn(f"completion for response id {i} arrived after its test ended; ignored",
+                  RuntimeWarning, stacklevel=3)
 
 
 def to_bytes(payload) -> bytes:
@@ -71,6 +124,12 @@ class PhaseRecord:
     data: dict[int, bytes] = field(default_factory=dict)  # sample seq -> response bytes
     first_token_ns: np.ndarray | None = None
     n_tokens: np.ndarray | None = None
+    late_completions: int = 0  # completions of an earlier phase of the same test, dropped
+    sut_thread_abandoned: bool = False  # the issue thread was left blocked in issue_queries
+
+    @property
+    def end_kind(self) -> str:
+        return end_kind(self.end_message)
 
     @property
     def issued_samples(self) -> int:
@@ -92,18 +151,23 @@ class Phase:
         keep_all_data: bool = False,
         log_mask: np.ndarray | None = None,
         progress=None,
+        test_first_generation: int | None = None,
     ) -> None:
         self.plan = plan
         self.eff = eff
         self.spq = plan.samples_per_query
         self.n_samples = plan.sample_count
         self.n_queries = plan.query_count
+        self.generation = _new_generation()
+        # generations from this one's test: an older completion of the same test is counted
+        self.test_first_generation = test_first_generation or self.generation
+        self.base = self.generation << ID_SHIFT
         self.complete_ns = np.zeros(self.n_samples, dtype=np.int64)
         self.issue_ns = np.zeros(self.n_queries, dtype=np.int64)
         self.remaining = (
             np.full(self.n_queries, self.spq, dtype=np.int64) if self.spq > 1 else None
         )
-        self.ids = np.arange(self.n_samples, dtype=np.uint64)
+        self.ids = np.arange(self.base, self.base + self.n_samples, dtype=np.uint64)
         self.lock = threading.Lock()
         self._cmv = memoryview(self.complete_ns)  # plain-int stores on the hot path
         self._imv = memoryview(self.issue_ns)
@@ -117,6 +181,9 @@ class Phase:
         self.done_queries = 0
         self.target_samples = self.n_samples  # lowered when the phase stops issuing early
         self.errors: list[str] = []
+        self.halt: list[str] = []  # non-empty: the issue loop stops at its next query
+        self.late = 0  # completions of an earlier phase of this test (dropped)
+        self.returned = 0  # issue calls that have returned (the watchdog reads it)
         self.keep_all_data = keep_all_data
         self.log_mask = log_mask
         self.wants_data = keep_all_data or log_mask is not None  # payloads are kept at all
@@ -125,24 +192,26 @@ class Phase:
         self.n_tokens: np.ndarray | None = None
         self.progress = progress
         self.timeout_ns = eff.sut_timeout_ms * 1_000_000
+        self.start_ns = 0
 
     # ---------------------------------------------------------------- completion intake
     def complete_one(self, i: int) -> None:
-        """Completion of one sample id (a Python int) with no payload: the leanest intake."""
+        """Completion of one response id (a Python int) with no payload: the leanest intake."""
         now = _pc()
+        j = i - self.base
         with self.lock:
             cmv = self._cmv
-            if i < 0 or i >= self.n_samples or cmv[i]:
-                self._bad_ids(np.array([i], dtype=np.int64))
+            if j < 0 or j >= self.n_samples or cmv[j]:
+                self._bad_ids(np.array([i], dtype=np.uint64))
                 return
-            cmv[i] = now
+            cmv[j] = now
             self.done_samples += 1
             if self.spq == 1:
                 self.done_queries += 1
                 if self.want_tokens:
                     self._wake_issuer()
             else:
-                q = i // self.spq
+                q = j // self.spq
                 self.remaining[q] -= 1
                 if not self.remaining[q]:
                     self.done_queries += 1
@@ -152,27 +221,32 @@ class Phase:
                 self.all_done.set()
 
     def complete(self, ids, data=None, n_tokens=None) -> None:
-        """Record completion of response ids (an int or an array of ints); any thread.
+        """Record completion of response ids (an int, a numpy integer, or an array of them);
+        any thread.
 
         ``data``/``n_tokens``: one entry per id (for an int id, the payload itself or a
         one-element list)."""
         if type(ids) is not int:
-            if len(ids) != 1:
+            if isinstance(ids, np.integer):
+                ids = int(ids)
+            elif len(ids) != 1:
                 self._complete_many(_pc(), ids, data, n_tokens)
                 return
-            ids = int(ids[0])
-            data = None if data is None else data[0]
-            n_tokens = None if n_tokens is None else n_tokens[0]
-        elif isinstance(data, (list, tuple)):
+            else:
+                ids = int(ids[0])
+                data = None if data is None else data[0]
+                n_tokens = None if n_tokens is None else n_tokens[0]
+        if isinstance(data, (list, tuple)):
             data = data[0] if data else None
-        if (data is not None or n_tokens is not None) and 0 <= ids < self.n_samples:
+        j = ids - self.base
+        if (data is not None or n_tokens is not None) and 0 <= j < self.n_samples:
             with self.lock:  # extras first: the phase may be seen as done right after
                 if data is not None:
-                    self._keep_data(np.array([ids]), [data])
+                    self._keep_data(np.array([j]), [data])
                 if n_tokens is not None:
                     if self.n_tokens is None:
                         self.n_tokens = np.zeros(self.n_samples, dtype=np.int64)
-                    self.n_tokens[ids] = n_tokens
+                    self.n_tokens[j] = n_tokens
         self.complete_one(ids)
 
     def _wake_issuer(self) -> None:
@@ -182,17 +256,21 @@ class Phase:
             pass
 
     def _complete_many(self, now: int, ids, data, n_tokens) -> None:
-        arr = np.asarray(ids).reshape(-1)
-        if arr.dtype.kind not in "iu":
-            arr = arr.astype(np.int64)
+        raw = np.asarray(ids).reshape(-1)
+        if raw.dtype.kind not in "iu":
+            raw = raw.astype(np.int64)
+        if raw.size == 0:
+            return
+        # ids hold the generation in their high bits: subtract it (uint64 wraps a foreign
+        # id to a huge value, caught by the range check)
+        arr = raw.astype(np.uint64, copy=False) - np.uint64(self.base)
         with self.lock:
-            if arr.size == 0:
+            if int(arr.max()) >= self.n_samples:
+                self._bad_ids(raw)
                 return
-            if int(arr.min()) < 0 or int(arr.max()) >= self.n_samples:
-                self._bad_ids(arr)
-                return
+            arr = arr.astype(np.int64)
             if self.complete_ns[arr].any() or _has_duplicates(arr):
-                self._bad_ids(arr)
+                self._bad_ids(raw)
                 return
             self.complete_ns[arr] = now
             self.done_samples += arr.size
@@ -221,11 +299,13 @@ class Phase:
     def first_token(self, ids) -> None:
         """Record the first-token time of samples (LLM token latencies)."""
         now = _pc()
-        arr = np.asarray(ids, dtype=np.int64).reshape(-1)
+        if isinstance(ids, (int, np.integer)):
+            ids = [int(ids)]
+        arr = np.asarray(ids).reshape(-1).astype(np.uint64) - np.uint64(self.base)
         with self.lock:
             if self.first_token_ns is None:
                 self.first_token_ns = np.zeros(self.n_samples, dtype=np.int64)
-            valid = arr[(arr >= 0) & (arr < self.n_samples)]
+            valid = arr[arr < self.n_samples].astype(np.int64)
             self.first_token_ns[valid] = now
 
     def _keep_data(self, arr: np.ndarray, data) -> None:
@@ -244,64 +324,109 @@ class Phase:
         with self.lock:
             if message not in self.errors:
                 self.errors.append(message)
+            self.halt.append(message)
         self.all_done.set()
         if self.want_tokens:
             self._wake_issuer()
 
-    def _bad_ids(self, arr: np.ndarray) -> None:
-        bad = [int(i) for i in arr.tolist() if i < 0 or i >= self.n_samples]
-        if bad:
-            msg = f"SUT completed unknown response id {bad[0]} (valid ids are 0..{self.n_samples - 1})"
+    def _bad_ids(self, raw: np.ndarray) -> None:
+        """Ids this phase cannot take: stale ones (an ended phase) are dropped, the rest
+        are a SUT fault. Called with the lock held."""
+        ids = [int(i) for i in np.asarray(raw).astype(np.uint64).tolist()]
+        stale = [i for i in ids if (i >> ID_SHIFT) != self.generation and is_stale_id(i)]
+        if stale and len(stale) == len(ids):
+            if (stale[0] >> ID_SHIFT) >= self.test_first_generation:
+                self.late += len(stale)  # an earlier phase of this test: counted in its log
+            else:
+                warn_late(stale[0])
+            return
+        n, base = self.n_samples, self.base
+        bad = [i for i in ids if not 0 <= i - base < n]
+        if stale:
+            msg = f"SUT completed response id {stale[0]} of an ended phase together with current ones"
+        elif bad:
+            msg = f"SUT completed unknown response id {bad[0]} (valid ids are {base}..{base + n - 1})"
         else:
             seen: set[int] = set()
             dup = -1
-            for i in arr.tolist():
-                if self.complete_ns[i] or i in seen:
-                    dup = int(i)
+            for i in ids:
+                if self.complete_ns[i - base] or i in seen:
+                    dup = i
                     break
                 seen.add(i)
             msg = f"SUT completed response id {dup} more than once"
         if msg not in self.errors:
             self.errors.append(msg)
+        self.halt.append(msg)
         self.all_done.set()
         if self.want_tokens:
             self._wake_issuer()
 
     # ---------------------------------------------------------------- issuing
     def run(self, sut, *, natural_stop: bool) -> PhaseRecord:
-        """Issue the plan to ``sut`` and wait for the completions. Never raises for SUT faults."""
-        scen = self.eff.scenario
+        """Issue the plan to ``sut`` and wait for the completions. Never raises for SUT faults.
+
+        ``natural_stop``: a performance phase (the official's stops apply); otherwise every
+        query of the plan is issued (accuracy)."""
+        gc_enabled = gc.isenabled()
+        gc.disable()
+        gc.freeze()
+        old_interval = sys.getswitchinterval()
+        if self.eff.scenario is TestScenario.Server:
+            # SUT threads that hold the GIL would delay arrivals by up to the switch
+            # interval (5 ms by default); a short interval bounds the issue lag.
+            sys.setswitchinterval(min(old_interval, 0.0001))
+        try:
+            return self._run(sut, natural_stop)
+        finally:
+            sys.setswitchinterval(old_interval)
+            gc.unfreeze()
+            if gc_enabled:
+                gc.enable()
+
+    def _run(self, sut, natural_stop: bool) -> PhaseRecord:
         start = _pc()
         self.start_ns = start
         issued = 0
         end_message = END_ALL_ISSUED
         interrupted = False
+        abandoned = False
+        outcome: list = []
+        thread = threading.Thread(target=self._issue_thread, args=(sut, start, natural_stop, outcome),
+                                  name="mlpace-issue", daemon=True)
+        thread.start()
         try:
-            if scen is TestScenario.Offline:
-                issued, end_message = self._run_offline(sut, start)
-            elif scen is TestScenario.Server:
-                # SUT threads that hold the GIL would delay arrivals by up to the switch
-                # interval (5 ms by default); a short interval bounds the issue lag.
-                old_interval = sys.getswitchinterval()
-                sys.setswitchinterval(min(old_interval, 0.0001))
-                old_slack = _set_timer_slack_ns(1000)
-                try:
-                    issued, end_message = self._run_server(sut, start)
-                finally:
-                    sys.setswitchinterval(old_interval)
-                    if old_slack is not None:
-                        _set_timer_slack_ns(old_slack)
-            else:
-                issued, end_message = self._run_stream(sut, start, natural_stop)
+            abandoned = self._watch(thread)
         except KeyboardInterrupt:
             interrupted = True
-            issued = int(np.count_nonzero(self.issue_ns))
+            self.halt.append("interrupted")
+            self._wake_issuer()
+            thread.join(2.0)
+            abandoned = thread.is_alive()
+        if abandoned:
+            issued = self.returned + (1 if self.returned < self.n_queries else 0)
+            if not interrupted:
+                msg = (f"SUT blocked in issue_queries (query {self.returned}) for longer than "
+                       f"sut_timeout_ms={self.eff.sut_timeout_ms}; its thread is left running")
+                self.errors.append(msg)
+                end_message = "Ending early: " + msg
+        elif outcome and isinstance(outcome[0], KeyboardInterrupt):
+            interrupted = True  # raised inside issue_queries: that query counts as issued
+            issued = min(self.returned + 1, self.n_queries)
+        elif outcome and isinstance(outcome[0], BaseException):
+            exc = outcome[0]
+            issued = getattr(exc, "issued", self.returned)
+            if isinstance(exc, _SUTFault):
+                if str(exc) not in self.errors:
+                    self.errors.append(str(exc))
+                end_message = "Ending early: " + str(exc)
+            elif not isinstance(exc, _Stopped):  # a bug of ours: keep it visible
+                raise exc
+        elif outcome:
+            issued, end_message = outcome[0]
+        if interrupted:
+            issued = min(issued or self.returned, self.n_queries)
             end_message = "Ending early: interrupted by the user (Ctrl-C)."
-        except _SUTFault as exc:
-            issued = exc.issued
-            if str(exc) not in self.errors:
-                self.errors.append(str(exc))
-            end_message = "Ending early: " + str(exc)
         if not interrupted and not self.errors:
             try:
                 self._drain(issued)
@@ -311,23 +436,71 @@ class Phase:
             except _SUTFault as exc:
                 if str(exc) not in self.errors:
                     self.errors.append(str(exc))
-        try:
-            sut.flush_queries()
-        except Exception as exc:  # noqa: BLE001 - a SUT fault becomes a reason
-            self.errors.append(f"SUT raised {type(exc).__name__} in flush_queries: {exc}")
+        if not abandoned:
+            try:
+                sut.flush_queries()
+            except Exception as exc:  # noqa: BLE001 - a SUT fault becomes a reason
+                self.errors.append(f"SUT raised {type(exc).__name__} in flush_queries: {exc}")
+        n = issued * self.spq
         return PhaseRecord(
             plan=self.plan,
             start_ns=start,
             issued_queries=issued,
-            issue_ns=self.issue_ns[:issued],
-            complete_ns=self.complete_ns[: issued * self.spq],
+            issue_ns=self.issue_ns[:issued].copy() if abandoned else self.issue_ns[:issued],
+            complete_ns=self.complete_ns[:n].copy() if abandoned else self.complete_ns[:n],
             end_message=end_message,
             errors=list(self.errors),
             interrupted=interrupted,
             data=self.data,
-            first_token_ns=None if self.first_token_ns is None else self.first_token_ns[: issued * self.spq],
-            n_tokens=None if self.n_tokens is None else self.n_tokens[: issued * self.spq],
+            first_token_ns=None if self.first_token_ns is None else self.first_token_ns[:n],
+            n_tokens=None if self.n_tokens is None else self.n_tokens[:n],
+            late_completions=self.late,
+            sut_thread_abandoned=abandoned,
         )
+
+    def _watch(self, thread: threading.Thread) -> bool:
+        """Wait for the issue thread; True if it stayed blocked in ``issue_queries`` for
+        ``sut_timeout_ms`` with no completion meanwhile (the phase then gives up on it)."""
+        timeout = self.timeout_ns
+        poll = 0.25 if not timeout else min(0.25, max(timeout / 4e9, 0.005))
+        last_done, last_change = self.done_samples, _pc()
+        while thread.is_alive():
+            thread.join(poll)
+            if not timeout or not thread.is_alive():
+                continue
+            now = _pc()
+            if self.done_samples != last_done:
+                last_done, last_change = self.done_samples, now
+            k = self.returned
+            began = int(self.issue_ns[k]) if k < self.n_queries else 0
+            if began and now - began > timeout and now - last_change > timeout:
+                self.halt.append("abandoned")
+                return True
+        return False
+
+    def _issue_thread(self, sut, start: int, natural_stop: bool, outcome: list) -> None:
+        try:
+            scen = self.eff.scenario
+            if scen is TestScenario.Offline:
+                outcome.append(self._run_offline(sut, start))
+            elif scen is TestScenario.Server:
+                old_slack = _set_timer_slack_ns(1000)  # per thread: this one sleeps to arrivals
+                try:
+                    outcome.append(self._run_server(sut, start, natural_stop))
+                finally:
+                    if old_slack is not None:
+                        _set_timer_slack_ns(old_slack)
+            else:
+                outcome.append(self._run_stream(sut, start, natural_stop))
+        except BaseException as exc:  # noqa: BLE001 - handed to the watching thread
+            outcome.append(exc)
+
+    def _halted(self, q: int):
+        """The issue loop saw ``halt``: a SUT fault ends the phase; otherwise (Ctrl-C, a
+        blocked SUT given up on) it just stops issuing."""
+        if self.errors:
+            raise _SUTFault(self.errors[0], q)
+        raise _Stopped(q)
 
     def _run_stream(self, sut, start: int, natural_stop: bool):
         eff = self.eff
@@ -337,31 +510,23 @@ class Phase:
         idx = self.plan.sample_index
         issue = sut.issue_queries
         acquire = self._wake.acquire
-        errors = self.errors
+        halt = self.halt
         min_ns = eff.min_duration_ms * 1_000_000
-        max_ns = eff.max_duration_ms * 1_000_000 or (1 << 62)
-        min_q = eff.min_query_count
-        max_q = eff.max_query_count or (1 << 62)
+        max_ns = (eff.max_duration_ms * 1_000_000 or _INF) if natural_stop else _INF
+        max_q = (eff.max_query_count or _INF) if natural_stop else _INF
         wait = 0.25 if not self.timeout_ns else min(0.25, self.timeout_ns / 1e9)
         progress = self.progress
-        next_progress = start + 100_000_000 if progress is not None else (1 << 62)
+        next_progress = start + 100_000_000 if progress is not None else _INF
         nq = self.n_queries
         q = 0
         lo = 0
-        end = END_RAN_OUT if natural_stop else END_ALL_ISSUED
-        stop_q = min_q if natural_stop else (1 << 62)  # natural stop is checked from here on
-        single = getattr(sut, "_issue_single", None) if spq == 1 else None
+        stop_q = eff.min_query_count if natural_stop else _INF  # natural stop is checked from here on
+        single = getattr(sut, "issue_sample", None) if spq == 1 else None
         if single is not None:
             return self._run_stream_single(single, start, natural_stop)
         while q < nq:
             now = _pc()
             elapsed = now - start
-            if q >= max_q:
-                end = END_MAX_QUERIES
-                break
-            if elapsed >= max_ns:
-                end = END_MAX_DURATION
-                break
             if now >= next_progress:
                 progress(q, nq, elapsed)
                 next_progress = now + 100_000_000
@@ -372,17 +537,22 @@ class Phase:
             except Exception as exc:  # noqa: BLE001
                 raise _SUTFault(f"SUT raised {type(exc).__name__} in issue_queries: {exc}", q + 1) from exc
             q += 1
+            self.returned = q
             lo = hi
             if not acquire(True, wait):
                 self._wait_token(q, now)
-            if errors:
-                raise _SUTFault(errors[0], q)
-            # the official rule: the last query is the first one issued at or after
-            # min_duration once min_query_count queries have been issued
+            if halt:
+                self._halted(q)
+            # the official rules, checked after each issue: the last query is the first one
+            # issued at or after min_duration once min_query_count queries were issued; then
+            # max_query_count; then max_duration
             if q >= stop_q and elapsed >= min_ns:
-                end = END_NATURAL
-                break
-        return q, end
+                return q, END_NATURAL
+            if q >= max_q:
+                return q, END_MAX_QUERIES.format(count=q)
+            if elapsed > max_ns:
+                return q, END_MAX_DURATION.format(duration=elapsed)
+        return q, END_RAN_OUT if natural_stop else END_ALL_ISSUED
 
     def _run_stream_single(self, single, start: int, natural_stop: bool):
         """SingleStream for SUTs that take one (id, index) as Python ints (``mlpace.compat``).
@@ -392,44 +562,46 @@ class Phase:
         eff = self.eff
         issue_mv = self._imv
         acquire = self._wake.acquire
-        errors = self.errors
+        halt = self.halt
         min_ns = eff.min_duration_ms * 1_000_000
-        max_ns = eff.max_duration_ms * 1_000_000 or (1 << 62)
-        max_q = eff.max_query_count or (1 << 62)
+        max_ns = (eff.max_duration_ms * 1_000_000 or _INF) if natural_stop else _INF
+        max_q = (eff.max_query_count or _INF) if natural_stop else _INF
         wait = 0.25 if not self.timeout_ns else min(0.25, self.timeout_ns / 1e9)
         progress = self.progress
-        next_progress = start + 100_000_000 if progress is not None else (1 << 62)
+        next_progress = start + 100_000_000 if progress is not None else _INF
         nq = self.n_queries
-        stop_q = eff.min_query_count if natural_stop else (1 << 62)
+        stop_q = eff.min_query_count if natural_stop else _INF
+        base = self.base
         q = 0
         for c0 in range(0, nq, _CHUNK):
             for index in self.plan.sample_index[c0 : c0 + _CHUNK].tolist():
                 now = _pc()
                 elapsed = now - start
-                if q >= max_q:
-                    return q, END_MAX_QUERIES
-                if elapsed >= max_ns:
-                    return q, END_MAX_DURATION
                 if now >= next_progress:
                     progress(q, nq, elapsed)
                     next_progress = now + 100_000_000
                 issue_mv[q] = now
                 try:
-                    single(q, index)
+                    single(base + q, index)
                 except Exception as exc:  # noqa: BLE001
                     raise _SUTFault(f"SUT raised {type(exc).__name__} in issue_queries: {exc}", q + 1) from exc
                 q += 1
+                self.returned = q
                 if not acquire(True, wait):
                     self._wait_token(q, now)
-                if errors:
-                    raise _SUTFault(errors[0], q)
+                if halt:
+                    self._halted(q)
                 if q >= stop_q and elapsed >= min_ns:
                     return q, END_NATURAL
+                if q >= max_q:
+                    return q, END_MAX_QUERIES.format(count=q)
+                if elapsed > max_ns:
+                    return q, END_MAX_DURATION.format(duration=elapsed)
         return q, END_RAN_OUT if natural_stop else END_ALL_ISSUED
 
     def _wait_token(self, q: int, issued_at: int) -> None:
         while True:
-            if self.errors:
+            if self.halt:
                 return
             if self.timeout_ns and _pc() - issued_at > self.timeout_ns:
                 raise _SUTFault(
@@ -440,24 +612,25 @@ class Phase:
             if self._wake.acquire(True, 0.25):
                 return
 
-    def _run_server(self, sut, start: int):
+    def _run_server(self, sut, start: int, natural_stop: bool):
         eff = self.eff
         issue_mv = self._imv
         ids = self.ids
         idx = self.plan.sample_index
         issue = sut.issue_queries
-        errors = self.errors
+        halt = self.halt
         sched = self.plan.scheduled_ns
-        max_ns = eff.max_duration_ms * 1_000_000 or (1 << 62)
-        max_q = eff.max_query_count or (1 << 62)
-        max_async = eff.max_async_queries or (1 << 62)
+        max_ns = (eff.max_duration_ms * 1_000_000 or _INF) if natural_stop else _INF
+        max_q = (eff.max_query_count or _INF) if natural_stop else _INF
+        max_async = (eff.max_async_queries or _INF) if natural_stop else _INF
         progress = self.progress
-        next_progress = start + 100_000_000 if progress is not None else (1 << 62)
+        next_progress = start + 100_000_000 if progress is not None else _INF
         nq = self.n_queries
         sleep = time.sleep
         spin_from = 2 * _SPIN_NS
         chunk = _CHUNK
-        single = getattr(sut, "_issue_single", None)
+        single = getattr(sut, "issue_sample", None)
+        base = self.base
         q = 0
         for c0 in range(0, nq, chunk):
             indices = idx[c0 : c0 + chunk].tolist() if single is not None else None
@@ -470,16 +643,6 @@ class Phase:
                         now = _pc()
                     while now < target:  # spin on the clock for the last stretch
                         now = _pc()
-                if q >= max_q:
-                    return q, END_MAX_QUERIES
-                if now - start >= max_ns:
-                    return q, END_MAX_DURATION
-                if q - self.done_queries >= max_async:
-                    raise _SUTFault(
-                        f"Too many outstanding queries ({q - self.done_queries} outstanding, "
-                        f"server_max_async_queries={max_async})",
-                        q,
-                    )
                 if now >= next_progress:
                     progress(q, nq, now - start)
                     next_progress = now + 100_000_000
@@ -487,7 +650,7 @@ class Phase:
                 hi = q + 1
                 try:
                     if single is not None:
-                        single(q, indices[q - c0])
+                        single(base + q, indices[q - c0])
                     else:
                         issue(ids[q:hi], idx[q:hi])
                 except Exception as exc:  # noqa: BLE001
@@ -495,8 +658,18 @@ class Phase:
                         f"SUT raised {type(exc).__name__} in issue_queries: {exc}", hi
                     ) from exc
                 q = hi
-                if errors:
-                    raise _SUTFault(errors[0], q)
+                self.returned = q
+                if halt:
+                    self._halted(q)
+                # the official's checks after each issue: outstanding queries, then
+                # max_query_count, then max_duration (Server has no natural stop)
+                outstanding = q - self.done_queries
+                if outstanding > max_async:
+                    return q, END_TOO_MANY.format(issued=q, outstanding=outstanding)
+                if q >= max_q:
+                    return q, END_MAX_QUERIES.format(count=q)
+                if now - start > max_ns:
+                    return q, END_MAX_DURATION.format(duration=now - start)
         return q, END_ALL_ISSUED
 
     def _run_offline(self, sut, start: int):
@@ -505,6 +678,9 @@ class Phase:
             sut.issue_queries(self.ids, self.plan.sample_index)
         except Exception as exc:  # noqa: BLE001
             raise _SUTFault(f"SUT raised {type(exc).__name__} in issue_queries: {exc}", 1) from exc
+        self.returned = 1
+        if self.halt:
+            self._halted(1)
         return 1, END_NATURAL
 
     def _drain(self, issued: int) -> None:
@@ -528,8 +704,6 @@ class Phase:
                         f"{self.eff.sut_timeout_ms}",
                         issued,
                     )
-        if self.errors:
-            return
 
 
 def _set_timer_slack_ns(ns: int) -> int | None:
@@ -565,4 +739,12 @@ def _has_duplicates(arr: np.ndarray) -> bool:
 class _SUTFault(Exception):
     def __init__(self, message: str, issued: int) -> None:
         super().__init__(message)
+        self.issued = issued
+
+
+class _Stopped(Exception):
+    """The issue loop stopped on request (Ctrl-C, or a blocked SUT given up on)."""
+
+    def __init__(self, issued: int) -> None:
+        super().__init__("stopped")
         self.issued = issued

@@ -30,6 +30,7 @@ REC_SERVER_DURATION = "Increase the target QPS so the loadgen pre-generates more
 REC_OFFLINE_DURATION = "Increase expected QPS so the loadgen pre-generates a larger (coalesced) query."
 REC_LATENCY = "Reduce target QPS to improve latency."
 REC_QUERIES = "The test exited early, before enough queries were issued."
+REC_QUERIES_SEE = "   See the detailed log for why this may have occurred."  # its summary continuation
 REC_TTFT = "TTFT constrain not met: Reduce target QPS to improve latency."  # sic, as the official
 REC_TPOT = "TPOT constrain not met: Reduce target QPS to improve latency."
 
@@ -203,8 +204,22 @@ class PerformanceResult:
                 f"{self.target_percentile_latency} ns > target_latency_ns={eff.target_latency_ns}"
             )
         if not self.early_stopping_met:
-            out.append("early stopping not satisfied: " + " ".join(l.strip(" *") for l in self.early_stopping_lines))
+            out.append(self.early_stopping_reason())
         return out
+
+    def early_stopping_reason(self) -> str:
+        """Why early stopping failed, with its numbers (the official logs no reason for it)."""
+        eff = self.eff
+        p = eff.target_latency_percentile
+        label = pct_label(p)
+        if self.tokens is None and eff.scenario is TestScenario.Server:
+            nq, over = self.query_count, self.overlatency_count
+            es = server_early_stopping(nq, over, p)
+            return (f"early stopping not satisfied: {over} of {nq} queries took longer than "
+                    f"target_latency_ns={eff.target_latency_ns}; to show the {label}th percentile "
+                    f"is within the bound the run needs at least {es.more_needed} more queries, "
+                    f"all within it")
+        return "early stopping not satisfied: " + " ".join(l.strip(" *") for l in self.early_stopping_lines)
 
 
 def _server_es_lines(nq: int, over: int, p: float) -> tuple[bool, list[str]]:

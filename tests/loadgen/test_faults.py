@@ -160,12 +160,56 @@ def test_ctrl_c_from_a_worker_wait(tmp_path):
     assert result.detail_path.is_file() and result.summary_path.is_file()
 
 
-def test_server_too_many_outstanding_queries(tmp_path):
-    result = run(tmp_path, FaultySUT("silent", at=1), "Server", server_max_async_queries=5,
-                 sut_timeout_ms=2_000)
-    assert_fault_logged(result, "Too many outstanding queries")
-    assert "server_max_async_queries=5" in result.summary_path.read_text()
-    assert result.performance.query_count == 5  # the sixth arrival found five unanswered
+class SlowWorkerSUT:
+    """Answers each query from one worker thread after ``delay_s``."""
+
+    name = "SlowWorkerSUT"
+
+    def __init__(self, delay_s: float) -> None:
+        import queue
+
+        self.delay_s = delay_s
+        self.work: queue.SimpleQueue = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while (ids := self.work.get()) is not None:
+            time.sleep(self.delay_s)
+            complete(ids)
+
+    def issue_queries(self, ids, indices) -> None:
+        self.work.put(ids)
+
+    def flush_queries(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.work.put(None)
+        self.thread.join(5)
+
+
+def test_server_too_many_outstanding_queries_stops_issuing_and_waits_for_the_rest(tmp_path):
+    """The official stop: the query that makes more than server_max_async_queries outstanding
+    is issued, issuing ends with the official error, and the queries in flight are waited for
+    (their latencies count; no sut_timeout is needed)."""
+    sut = SlowWorkerSUT(0.01)
+    try:
+        result = run(tmp_path, sut, "Server", server_target_qps=2000, server_max_async_queries=5,
+                     min_duration_ms=1000, min_query_count=100)
+    finally:
+        sut.close()
+    perf = result.performance
+    assert not result.valid and not result.errors
+    assert perf.query_count == 6  # the sixth issue left six outstanding (> 5)
+    records = detail_records(result.detail_path)
+    errors = [r["value"] for r in records if r["metadata"]["is_error"]]
+    assert errors == ["IssueQueryThread 0 Ending early: Too many outstanding queries. issued 6 outstanding 6"]
+    assert perf.latency.min >= 10_000_000  # every issued query was answered and timed
+    assert perf.perf_constraints_met is True
+    summary = result.summary_path.read_text()
+    assert "Reduce target QPS" not in summary and "Run failed" not in summary
+    assert "   See the detailed log for why this may have occurred." in summary
 
 
 def test_worker_thread_fault_ends_the_run_at_once_via_fail(tmp_path, monkeypatch):
@@ -196,26 +240,16 @@ def test_worker_thread_fault_ends_the_run_at_once_via_fail(tmp_path, monkeypatch
     assert "CUDA out of memory" in (tmp_path / "logs" / "mlperf_log_detail.txt").read_text()
 
 
-def test_unsupported_settings_are_warned_in_the_detail_log(tmp_path, monkeypatch):
-    """Settings accepted for conf compatibility but not acted on are named as warnings."""
-    from mlpace import loadgen as lg
+@pytest.mark.parametrize("key,value,scenario", [
+    ("server_coalesce_queries", True, "Server"),
+    ("server_num_issue_query_threads", 2, "Server"),
+    ("infer_token_latencies", True, "Offline"),
+    ("print_timestamps", True, "SingleStream"),
+])
+def test_unsupported_settings_are_refused_not_ignored(tmp_path, key, value, scenario):
+    """Settings of the official struct mlpace does not implement stop the run before it starts,
+    with a message naming the setting."""
+    from mlpace.errors import ConfigError
 
-    monkeypatch.chdir(tmp_path)
-
-    class Null:
-        name = "Null"
-
-        def issue_queries(self, ids, indices):
-            lg.complete(ids)
-
-        def flush_queries(self):
-            pass
-
-    settings = lg.TestSettings.make(scenario="Server", server_target_qps=200, min_duration_ms=50,
-                                    min_query_count=5, server_coalesce_queries=True)
-    lg.start_test(Null(), lg.SimpleQSL("q", 8, 8), settings, lg.LogSettings(outdir=tmp_path / "l"),
-                  audit_config=None)
-    detail = (tmp_path / "l" / "mlperf_log_detail.txt").read_text()
-    assert "server_coalesce_queries is not supported" in detail
-    summary = (tmp_path / "l" / "mlperf_log_summary.txt").read_text()
-    assert "1 warning encountered. See detailed log." in summary
+    with pytest.raises(ConfigError, match=f"{key}=.* is not supported by mlpace"):
+        run(tmp_path, FaultySUT("none"), scenario, **{key: value})

@@ -11,7 +11,14 @@ token labels to 46 (min/max/mean) and 45 (percentiles), as LoadGen 6.0.17 writes
 from __future__ import annotations
 
 from mlpace.loadgen.effective import EffectiveSettings
-from mlpace.loadgen.results import PERCENTILES, PerformanceResult, TokenSettings, pct_label
+from mlpace.loadgen.results import (
+    PERCENTILES,
+    REC_QUERIES,
+    REC_QUERIES_SEE,
+    PerformanceResult,
+    TokenSettings,
+    pct_label,
+)
 from mlpace.loadgen.settings import TestScenario
 
 RULE = "=" * 48
@@ -114,7 +121,7 @@ def render_summary(sut_name: str, mode_name: str, r: PerformanceResult, warnings
     faults = r.errors + (["Interrupted by the user (Ctrl-C)."] if r.interrupted else [])
     if not r.valid:  # the official prints the header on every INVALID run, even with no items
         out.append("Recommendations:")
-        out += [f" * {t}" for t in recs]
+        out += [f" * {t}" + ("\n" + REC_QUERIES_SEE if t == REC_QUERIES else "") for t in recs]
         out += [f" * Run failed: {t}" for t in faults]
     if scen is not TestScenario.Offline and tk is not None:
         # an early stopping not evaluated (TTFT after a failed TPOT) prints an empty line

@@ -1,0 +1,133 @@
+"""The official early stops and binding edges, side by side with ``mlperf_loadgen``.
+
+Each ``stop_*`` harness (``harnesses/stops.py``) reaches one stop long before the
+minimum duration and query count: ``server_max_async_queries``, ``max_query_count``
+(SingleStream and Server) and ``max_duration_ms`` (SingleStream and Server). Both
+LoadGens must end issuing at the same query (exactly, where the rules make it
+deterministic), log the same error, wait for the queries in flight (every issued
+query answered and timed), and write the same verdict, flags, recommendations and
+``result_invalid_reason``. ``api_vectors`` exercises ``VectorQuerySample``,
+``VectorQuerySampleResponse`` and numpy integer ids.
+
+The official module is imported, not skipped: without it these tests fail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import mlperf_loadgen  # noqa: F401 - the official LoadGen must be installed (mlcommons-loadgen)
+import pytest
+
+HARNESSES = Path(__file__).parent / "harnesses"
+MODULES = {"official": "mlperf_loadgen", "mlpace": "mlpace.compat"}
+MARKER = ":::MLLOG "
+
+
+class Run:
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.summary = (out / "mlperf_log_summary.txt").read_text(encoding="utf-8")
+        lines = (out / "mlperf_log_detail.txt").read_text(encoding="utf-8").splitlines()
+        self.records = [json.loads(l[len(MARKER):]) for l in lines if l.startswith(MARKER)]
+        self.detail: dict = {}
+        for r in self.records:
+            self.detail.setdefault(r["key"], r["value"])
+        self.sidecar = json.loads((out / "harness.json").read_text())
+
+    @property
+    def errors(self) -> list[str]:
+        return [r["value"] for r in self.records if r["metadata"]["is_error"]]
+
+    @property
+    def messages(self) -> list[str]:
+        return [r["value"] for r in self.records if r["key"] == "generic_message"]
+
+    def summary_block(self, start: str, end: str) -> list[str]:
+        lines = self.summary.splitlines()
+        i = lines.index(start)
+        j = next(k for k in range(i + 1, len(lines)) if lines[k].startswith(end))
+        return lines[i:j]
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory):
+    cache: dict[str, tuple[Run, Run]] = {}
+
+    def run(name: str) -> tuple[Run, Run]:
+        if name not in cache:
+            runs = []
+            for which in ("official", "mlpace"):
+                out = tmp_path_factory.mktemp(f"{name}-{which}")
+                env = dict(os.environ, HARNESS_LOADGEN=MODULES[which])
+                proc = subprocess.run([sys.executable, str(HARNESSES / f"{name}.py"), str(out)], cwd=out,
+                                      env=env, capture_output=True, text=True, timeout=120)
+                assert proc.returncode == 0, f"{name} on {which} failed:\n{proc.stderr[-3000:]}"
+                runs.append(Run(out))
+            cache[name] = (runs[0], runs[1])
+        return cache[name]
+
+    return run
+
+
+def _masked(text: str) -> str:
+    return re.sub(r"duration_ns \d+", "duration_ns N", text)
+
+
+STOPS = {
+    # harness: (error as logged, masked; exact query count or None where timing decides)
+    "stop_max_async": ("IssueQueryThread 0 Ending early: Too many outstanding queries. issued 4 outstanding 4", 4),
+    "stop_max_queries_ss": ("IssueQueryThread 0 Ending early: Max query count reached. query_count 50", 50),
+    "stop_max_queries_server": ("IssueQueryThread 0 Ending early: Max query count reached. query_count 50", 50),
+    "stop_max_duration_ss": ("IssueQueryThread 0 Ending early: Max test duration reached. duration_ns N", None),
+    "stop_max_duration_server": ("IssueQueryThread 0 Ending early: Max test duration reached. duration_ns N", None),
+}
+
+
+@pytest.mark.parametrize("name", list(STOPS))
+def test_stop_logs_the_official_error_and_ends_at_the_same_query(both, name):
+    official, ours = both(name)
+    error, count = STOPS[name]
+    for run in (official, ours):
+        assert [_masked(e) if count is None else e for e in run.errors] == [error], run.errors
+        assert run.detail["num_errors"] == 1
+        assert not any(m.startswith("Ending") for m in run.messages), run.messages
+        assert run.detail["result_validity"] == "INVALID"
+        # every issued query was waited for and timed: none of the latencies is 0
+        assert run.sidecar["answered"] == run.sidecar["issued"] == run.detail["result_query_count"]
+        assert run.detail["result_min_latency_ns"] > 1_000_000
+        if count is not None:
+            assert run.detail["result_query_count"] == count
+    if count is None:  # the first query issued after 300 ms: the same count within timing noise
+        a, b = official.detail["result_query_count"], ours.detail["result_query_count"]
+        assert 0.6 < b / a < 1.6, (a, b)
+        assert int(ours.errors[0].rsplit(" ", 1)[1]) > 300_000_000
+
+
+@pytest.mark.parametrize("name", list(STOPS))
+def test_stop_verdict_and_recommendations_match(both, name):
+    official, ours = both(name)
+    for key in ("result_validity", "result_min_duration_met", "result_min_queries_met",
+                "result_perf_constraints_met", "early_stopping_met", "result_invalid_reason"):
+        assert ours.detail.get(key) == official.detail.get(key), key
+    recs = [run.summary_block("Recommendations:", "Early Stopping Result:") for run in (official, ours)]
+    assert recs[1] == recs[0]
+    if not official.detail["result_min_queries_met"]:
+        assert "   See the detailed log for why this may have occurred." in recs[1]
+    for label in ("Result is", "  Performance constraints satisfied", "  Min duration satisfied",
+                  "  Min queries satisfied", "  Early stopping satisfied"):
+        lines = [[l for l in run.summary.splitlines() if l.startswith(label)] for run in (official, ours)]
+        assert lines[1] == lines[0], label
+
+
+def test_vectors_and_numpy_ids_work_as_in_the_official(both):
+    official, ours = both("api_vectors")
+    for run in (official, ours):
+        assert run.detail["result_validity"] == "VALID", run.summary
+        assert run.sidecar["types"] == ["int"]  # a numpy id reads back as a plain int
+        assert run.errors == []
