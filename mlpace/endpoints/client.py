@@ -85,6 +85,20 @@ class Endpoints:
         self._next = (i + 1) % len(self.urls)
         return i
 
+    async def warm(self, path: str, connections: int = 4) -> None:
+        """Open ``connections`` keep-alive connections per endpoint (GET ``path``), so the
+        first requests of a run do not pay the TCP connect; errors are left to the run."""
+        import asyncio
+
+        async def one(session, url):
+            try:
+                async with session.get(url) as r:
+                    await r.read()
+            except Exception:  # noqa: BLE001 - the probe already checked reachability
+                pass
+
+        await asyncio.gather(*(one(s, u + path) for s, u in zip(self.sessions, self.urls) for _ in range(connections)))
+
     async def close(self) -> None:
         for s in self.sessions:
             await s.close()

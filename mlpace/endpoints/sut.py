@@ -68,8 +68,10 @@ class EndpointSUT:
     async def _make(self, headers) -> Endpoints:
         if self.config.max_concurrency:
             self._sem = asyncio.Semaphore(self.config.max_concurrency)
-        return Endpoints(self.config.urls, self.config.balance, self.config.request_timeout_s,
-                         self._on_sent, headers)
+        eps = Endpoints(self.config.urls, self.config.balance, self.config.request_timeout_s,
+                        self._on_sent, headers)
+        await eps.warm("/v2/health/ready" if self.api == "v2" else "/models")
+        return eps
 
     # ------------------------------------------------------------------ LoadGen side
     def issue_queries(self, ids, indices) -> None:

@@ -14,7 +14,8 @@ Failure kinds (``--fail``), for requests number ``--fail-from`` onwards (0-based
 ``http_500``, ``http_429``, ``malformed`` (a non-JSON chunk), ``cut`` (stream ends without
 finish_reason / [DONE]), ``error_chunk``, ``empty`` (finishes with no text), ``stall``
 (never answers), ``die`` (the process exits: the request is reset, later connects refused).
-``ServerProcess`` starts and stops it from tests and benchmarks.
+``POST /control`` changes them between runs. ``ServerProcess`` starts and stops it from
+tests and benchmarks.
 """
 
 from __future__ import annotations
@@ -191,6 +192,18 @@ def make_app(state: _State):
     async def stats(request):
         return web.json_response({"requests": state.count, "truth": state.truth})
 
+    async def control(request):
+        """Change the injected failure and latencies between runs; resets counters and truth."""
+        body = await request.json()
+        for key in ("fail", "fail_from", "ttft_ms", "tpot_ms", "tokens", "jitter_ms"):
+            if key in body:
+                setattr(args, key, body[key])
+        if args.fail not in FAILS:
+            return web.json_response({"error": f"fail must be one of {FAILS}"}, status=400)
+        state.count = 0
+        state.truth = []
+        return web.json_response({"ok": True})
+
     app = web.Application(client_max_size=64 * 1024 * 1024)
     app.router.add_get("/v1/models", models)
     app.router.add_post("/v1/chat/completions", generate)
@@ -200,6 +213,7 @@ def make_app(state: _State):
     app.router.add_get("/v2/models/{name}", model_meta)
     app.router.add_post("/v2/models/{name}/infer", infer)
     app.router.add_get("/stats", stats)
+    app.router.add_post("/control", control)
     return app
 
 
@@ -245,7 +259,10 @@ class ServerProcess:
                "--jitter-ms", str(jitter_ms), "--seed", str(seed), "--model", model]
         if onnx:
             cmd += ["--onnx", str(onnx)]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        import tempfile
+
+        self._err = tempfile.TemporaryFile(mode="w+")  # a pipe could fill up and block the server
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._err, text=True)
         deadline = time.monotonic() + startup_s
         line = ""
         while time.monotonic() < deadline:
@@ -254,13 +271,21 @@ class ServerProcess:
                 break
         if not line.startswith("PORT "):
             self.stop()
-            raise RuntimeError(f"test server did not start: {self.proc.stderr.read()[-2000:]}")
+            self._err.seek(0)
+            raise RuntimeError(f"test server did not start: {self._err.read()[-2000:]}")
         self.port = int(line.split()[1])
         self.url = f"http://127.0.0.1:{self.port}"
 
     def stats(self) -> dict:
         with urllib.request.urlopen(self.url + "/stats", timeout=10) as r:
             return json.loads(r.read())
+
+    def control(self, **values) -> None:
+        """Set ``fail``, ``fail_from``, ``ttft_ms``, ``tpot_ms``, ``tokens``, ``jitter_ms``; reset counters."""
+        req = urllib.request.Request(self.url + "/control", data=json.dumps(values).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+        with urllib.request.urlopen(req, timeout=10) as r:
+            r.read()
 
     def kill(self) -> None:
         if self.proc.poll() is None:
@@ -275,9 +300,8 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(10)
-        for f in (self.proc.stdout, self.proc.stderr):
-            if f:
-                f.close()
+        self.proc.stdout.close()
+        self._err.close()
 
     def __enter__(self):
         return self
