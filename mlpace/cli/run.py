@@ -48,6 +48,31 @@ def run(
     trace: Annotated[bool, typer.Option(help="Also write mlperf_log_trace.json.")] = False,
     submission: Annotated[Optional[Path], typer.Option(
         help="Also lay the results out as an MLPerf submission tree under this folder.")] = None,
+    endpoint: Annotated[Optional[list[str]], typer.Option(
+        "--endpoint", help="Benchmark a server instead of the in-process model: base URL, e.g. "
+        "http://127.0.0.1:8000/v1 (OpenAI) or http://127.0.0.1:8000 (v2). Repeat to share the load.",
+        rich_help_panel="Endpoint (a server as the SUT)")] = None,
+    api: Annotated[Optional[str], typer.Option(
+        help="Endpoint protocol: openai-chat, openai-completions or v2 (default: openai-chat for text "
+        "workloads, v2 for tensor workloads).", rich_help_panel="Endpoint (a server as the SUT)")] = None,
+    served_model: Annotated[Optional[str], typer.Option(
+        help="Model name the endpoint serves (default: asked from /v1/models; the workload name for v2). "
+        "--model stays the conf-file model name.", rich_help_panel="Endpoint (a server as the SUT)")] = None,
+    stream: Annotated[bool, typer.Option(
+        help="Stream OpenAI answers (SSE; TTFT from the first content chunk).",
+        rich_help_panel="Endpoint (a server as the SUT)")] = True,
+    request_timeout: Annotated[float, typer.Option(
+        help="A request not answered in this many seconds fails (kind 'timeout').",
+        rich_help_panel="Endpoint (a server as the SUT)")] = 60.0,
+    max_concurrency: Annotated[int, typer.Option(
+        help="Most requests in flight at once (0 = no cap; Offline sends 256 at a time).",
+        rich_help_panel="Endpoint (a server as the SUT)")] = 0,
+    balance: Annotated[str, typer.Option(
+        help="Several endpoints: round-robin or least-outstanding.",
+        rich_help_panel="Endpoint (a server as the SUT)")] = "round-robin",
+    api_key: Annotated[Optional[str], typer.Option(
+        envvar="MLPACE_API_KEY", help="Bearer token sent to the endpoint (env MLPACE_API_KEY).",
+        rich_help_panel="Endpoint (a server as the SUT)")] = None,
 ) -> None:
     """Run a workload through the LoadGen and report verdicts, metrics and accuracy."""
     from mlpace import workloads
@@ -62,9 +87,20 @@ def run(
     if wl.proxy_note:
         console.print(f"[dim]{wl.name}: {wl.proxy_note}[/dim]")
     prepared = prepare_runs(wl, scenarios, test_mode, conf or [], model or wl.name, overrides, sut_timeout_ms)
-    with console.status(f"preparing {wl.name} model ({backend})"):
+    with console.status(f"preparing {wl.name} model ({backend})" if not endpoint else f"probing {endpoint[0]}"):
         qsl = wl.make_qsl()
-        sut = wl.make_sut(qsl, backend=backend)
+        if endpoint:
+            from mlpace.endpoints.runner import make_sut
+
+            sut = make_sut(wl, qsl, endpoint, api=api, served_model=served_model, stream=stream,
+                           request_timeout_s=request_timeout, max_concurrency=max_concurrency,
+                           balance=balance, api_key=api_key)
+            import atexit
+
+            atexit.register(sut.close)  # the client's loop thread and connections
+        else:
+            sut = wl.make_sut(qsl, backend=backend)
+    client_notes: list[str] = []  # endpoint SUT: requests, failures, send lag per phase
 
     if not conf:
         for scen, note in calibrate_claims(sut, qsl, prepared, overrides):
@@ -94,8 +130,13 @@ def run(
                     bar.update(task, description=label, completed=done, total=max(total, 1),
                                info=f"{done:,}/{total:,} queries")
 
+            seen = len(getattr(sut, "history", ()))
             result = start_test(sut, qsl, settings, LogSettings(outdir=log_dir, enable_trace=trace),
                                 model=model or wl.name, progress=on_progress)
+        if hasattr(sut, "history"):  # an endpoint SUT: requests, failures and send lag per phase
+            from mlpace.endpoints.runner import client_lines
+
+            client_notes += [f"{scen}: {line}" for line in client_lines(sut, seen)]
         acc = None
         if test_mode in (TestMode.AccuracyOnly, TestMode.SubmissionRun) and not result.interrupted:
             acc = wl.score_accuracy_log(result.accuracy_path, out_dir=log_dir)
@@ -108,6 +149,8 @@ def run(
             interrupted = True
             break
     _print_table(wl, rows)
+    for note in client_notes:
+        console.print(note, markup=False, highlight=False)
     report = write_session_report(out_root, wl.name, rows)
     console.print(f"logs: [bold]{out_root}[/bold]  report: [bold]{report}[/bold]")
     if interrupted:

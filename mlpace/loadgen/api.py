@@ -223,6 +223,7 @@ def start_test(
             rec = phase.run(sut, natural_stop=natural_stop)
         finally:
             _active = None
+        _take_phase_report(sut, rec, detail)
         wall_end = _dt.datetime.now()
         if rec.errors or rec.interrupted:
             for e in rec.errors:
@@ -383,6 +384,29 @@ def refuse_unsupported(settings: TestSettings) -> None:
 
 class _QSLFault(Exception):
     pass
+
+
+def _take_phase_report(sut, rec: PhaseRecord, detail: DetailLog) -> None:
+    """Optional SUT hook ``phase_report() -> (errors, detail_items, warnings)``, after each phase.
+
+    A SUT that counts its own faults (e.g. the HTTP endpoint SUT: failed requests by kind,
+    client send lag) returns them here: each error makes the run INVALID and becomes a
+    ``Run failed:`` line; each ``(key, value)`` item is written to the detail log; each
+    warning is a detail-log ``generic_message`` warning (counted in the summary)."""
+    hook = getattr(sut, "phase_report", None)
+    if not callable(hook):
+        return
+    try:
+        extra_errors, items, warnings = hook()
+    except Exception as exc:  # noqa: BLE001 - a SUT fault becomes a reason
+        extra_errors, items, warnings = [f"SUT raised {type(exc).__name__} in phase_report: {exc}"], [], []
+    for key, value in items:
+        detail.point(key, value)
+    for w in warnings:
+        detail.point("generic_message", w, warning=True)
+    for e in extra_errors:
+        if e not in rec.errors:
+            rec.errors.append(e)
 
 
 def _metrics(r: PerformanceResult) -> dict[str, float]:

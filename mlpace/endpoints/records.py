@@ -1,0 +1,113 @@
+"""Per-request records in preallocated numpy arrays, and the figures derived from them.
+
+One row per HTTP request: intended send (the LoadGen's issue time), actual send (request
+headers written), first token, end, output tokens, endpoint, failure code. Rows grow by
+doubling (under the owner's lock); no Python object is kept per request.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mlpace.endpoints.failures import FAILURE_KINDS, OK, PENDING
+
+_FIELDS = ("intended_ns", "sent_ns", "first_ns", "end_ns", "tokens")
+
+
+class RequestRecords:
+    """Growable columns, one row per request of one LoadGen phase."""
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self.lock = threading.Lock()
+        self._alloc(max(16, capacity))
+        self.n = 0
+        self.first_message: dict[str, str] = {}
+
+    def _alloc(self, cap: int) -> None:
+        old = getattr(self, "intended_ns", None)
+        n = getattr(self, "n", 0)
+        cols = {name: np.zeros(cap, dtype=np.int64) for name in _FIELDS}
+        cols["code"] = np.full(cap, PENDING, dtype=np.int8)
+        cols["endpoint"] = np.zeros(cap, dtype=np.int16)
+        if old is not None:
+            for name in cols:
+                cols[name][:n] = getattr(self, name)[:n]
+        for name, arr in cols.items():
+            setattr(self, name, arr)
+        self.capacity = cap
+
+    def add(self, count: int, intended_ns: int) -> int:
+        """Reserve ``count`` rows issued at ``intended_ns``; returns the first row."""
+        with self.lock:
+            first = self.n
+            need = first + count
+            if need > self.capacity:
+                cap = self.capacity
+                while cap < need:
+                    cap *= 2
+                self._alloc(cap)
+            self.intended_ns[first:need] = intended_ns
+            self.n = need
+            return first
+
+    def fail(self, row: int, kind: str, message: str, now_ns: int) -> bool:
+        """Mark ``row`` failed; True if it is the first failure of the phase."""
+        with self.lock:
+            first = not self.first_message
+            self.code[row] = FAILURE_KINDS.index(kind) + 1
+            self.end_ns[row] = now_ns
+            self.first_message.setdefault(kind, message)
+            return first
+
+    def stats(self) -> "ClientStats":
+        with self.lock:
+            n = self.n
+            code = self.code[:n].copy()
+            intended = self.intended_ns[:n].copy()
+            sent = self.sent_ns[:n].copy()
+            first_message = dict(self.first_message)
+        counts = {kind: int(np.count_nonzero(code == i + 1)) for i, kind in enumerate(FAILURE_KINDS)}
+        was_sent = sent > 0
+        lag = sent[was_sent] - intended[was_sent]
+        return ClientStats(
+            requests=n,
+            ok=int(np.count_nonzero(code == OK)),
+            unfinished=int(np.count_nonzero(code == PENDING)),
+            failures=counts,
+            first_message=first_message,
+            lag_ns=np.sort(lag),
+        )
+
+
+@dataclass
+class ClientStats:
+    """What one phase's requests came to (counts per failure kind, send lag)."""
+
+    requests: int
+    ok: int
+    unfinished: int
+    failures: dict[str, int]
+    first_message: dict[str, str] = field(default_factory=dict)
+    lag_ns: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    @property
+    def failed(self) -> int:
+        return sum(self.failures.values())
+
+    def lag(self, p: float) -> int:
+        """Send-lag percentile, LoadGen style (element ``int(n * p)`` of the sorted values)."""
+        n = len(self.lag_ns)
+        if not n:
+            return 0
+        return int(self.lag_ns[min(n - 1, int(n * p))])
+
+    @property
+    def lag_max(self) -> int:
+        return int(self.lag_ns[-1]) if len(self.lag_ns) else 0
+
+    def failure_text(self) -> str:
+        """``http_5xx=3, timeout=1`` (only the kinds that occurred)."""
+        return ", ".join(f"{k}={v}" for k, v in self.failures.items() if v)
