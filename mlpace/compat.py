@@ -201,8 +201,17 @@ def StartTest(sut, qsl, settings, audit_config_filename: str = "audit.config"): 
 
 
 def StartTestWithLogSettings(sut, qsl, settings, log_settings, audit_config_filename: str = "audit.config"):  # noqa: N802
-    """Run the test. Returns mlpace's ``TestResult`` (the official returns None)."""
-    return _api.start_test(sut, qsl, settings, log_settings._native(), audit_config_filename)
+    """Run the test. Returns mlpace's ``TestResult`` (the official returns None).
+
+    Ctrl-C, SIGTERM or SIGHUP end the test with its logs written, then stop the harness (Ctrl-C
+    raises ``KeyboardInterrupt``; SIGTERM/SIGHUP end the process by that signal)."""
+    from mlpace import signals
+
+    with signals.terminate_as_interrupt() as received:
+        result = _api.start_test(sut, qsl, settings, log_settings._native(), audit_config_filename)
+    if result.interrupted:
+        signals.stop_like(received)
+    return result
 
 
 def _payload(r: QuerySampleResponse) -> bytes:

@@ -1,7 +1,9 @@
 """The ``mlpace`` command line: one typer app, one module per command group.
 
-This module only assembles the groups and turns ``MlpaceError`` into one clear
-line and an exit code; the commands themselves hold no benchmark logic.
+This module only assembles the groups and turns every way a command can end into
+one clear line and an exit code: 0 ok, 1 INVALID or failed accuracy, 2 bad input,
+3 SUT, 4 device, 70 internal error (traceback saved to a file), 130 Ctrl-C,
+143 SIGTERM, 129 SIGHUP. The commands themselves hold no benchmark logic.
 """
 
 from __future__ import annotations
@@ -33,20 +35,76 @@ def _register() -> None:
                 raise
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``mlpace`` script; returns the exit code when given ``argv``."""
-    _register()
+EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in mlpace, not a verdict (1) nor bad input (2)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _save_traceback() -> str:
+    """Write the current exception's traceback to a file; return its path."""
+    import datetime as _dt
+    import os
+    import tempfile
+    import traceback
+
+    name = f"mlpace-crash-{_dt.datetime.now().strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.txt"
+    path = os.path.join(tempfile.gettempdir(), name)
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write("mlpace " + " ".join(sys.argv[1:]) + "\n\n" + traceback.format_exc())
+    except OSError:
+        return "(could not be saved)"
+    return path
+
+
+def _run(argv: list[str] | None) -> int:
+    """Run the app; every way it can end becomes an exit code and at most one line."""
     try:
         app(args=argv, prog_name="mlpace")
-        code = 0
+        return 0
     except MlpaceError as exc:
-        typer.secho(f"error: {exc}", fg="red", err=True)
-        code = exc.exit_code
+        typer.secho(f"error: {_one_line(exc)}", fg="red", err=True)
+        return exc.exit_code
     except KeyboardInterrupt:
         typer.secho("interrupted", fg="yellow", err=True)
-        code = 130
+        return 130
     except SystemExit as exc:  # typer's standalone exits: --help, usage errors, Abort
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except OSError as exc:  # a file or folder the user named: missing, unwritable, disk full, a loop
+        where = f" ({exc.filename})" if exc.filename else ""
+        typer.secho(f"error: {exc.strerror or _one_line(exc)}{where}", fg="red", err=True)
+        return 2
+    except (RecursionError, MemoryError) as exc:
+        typer.secho(f"error: input too large or too deeply nested to read ({type(exc).__name__})", fg="red",
+                    err=True)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - a bug: one line, the traceback in a file
+        saved = _save_traceback()
+        typer.secho(f"internal error (a bug in mlpace, please report it): {type(exc).__name__}: "
+                    f"{_one_line(exc)[:300]}; traceback saved to {saved}", fg="red", err=True)
+        return EXIT_INTERNAL
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``mlpace`` script; returns the exit code when given ``argv``.
+
+    SIGTERM and SIGHUP take the Ctrl-C path (logs kept) and give ``128 + signum``."""
+    import signal
+
+    from mlpace import signals
+
+    _register()
+    if hasattr(signal, "SIGXFSZ"):  # a file-size limit: an error to report, not a silent death
+        try:
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        except ValueError:  # not the main thread
+            pass
+    with signals.terminate_as_interrupt() as received:
+        code = _run(argv)
+    if code == 130 and received.signum:
+        code = received.exit_code()
     if argv is None:
         sys.exit(code)
     return code

@@ -8,7 +8,6 @@ files (official syntax), and ``--set key=value``.
 
 from __future__ import annotations
 
-import datetime as _dt
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -42,7 +41,11 @@ def run(
         "--set", help="Override one TestSettings field, e.g. --set min_duration_ms=2000. Repeatable.")] = None,
     backend: Annotated[str, typer.Option(help="Inference backend: onnxruntime or numpy.")] = "onnxruntime",
     out: Annotated[Optional[Path], typer.Option(
-        "--out", "-o", help="Output folder (default: mlpace_runs/<timestamp>).")] = None,
+        "--out", "-o", help="Output folder (default: a new mlpace_runs/<timestamp>). An existing non-empty "
+        "folder is refused unless --force.")] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace a non-empty --out folder, once the new run has finished (an interrupted "
+        "or crashed run leaves the old results in place).")] = False,
     sut_timeout_ms: Annotated[int, typer.Option(
         help="End a run INVALID if the SUT leaves a query unanswered this long (0 = wait forever).")] = 60_000,
     trace: Annotated[bool, typer.Option(help="Also write mlperf_log_trace.json.")] = False,
@@ -76,30 +79,51 @@ def run(
 ) -> None:
     """Run a workload through the LoadGen and report verdicts, metrics and accuracy."""
     from mlpace import workloads
-    from mlpace.loadgen import LogSettings, start_test
-    from mlpace.report import write_run_report, write_session_report
 
     wl = workloads.get(workload)
     scenarios = [workloads.scenario_name(s) for s in (scenario or ["Offline", "SingleStream"])]
     test_mode = parse_mode(mode)
     overrides = parse_overrides(set_ or [])
-    out_root = out or Path("mlpace_runs") / _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     if wl.proxy_note:
         console.print(f"[dim]{wl.name}: {wl.proxy_note}[/dim]")
     prepared = prepare_runs(wl, scenarios, test_mode, conf or [], model or wl.name, overrides, sut_timeout_ms)
-    with console.status(f"preparing {wl.name} model ({backend})" if not endpoint else f"probing {endpoint[0]}"):
+
+    def make_sut():
+        """The QSL and the SUT: the in-process model, or a client of the given endpoints."""
         qsl = wl.make_qsl()
-        if endpoint:
-            from mlpace.endpoints.runner import make_sut
+        if not endpoint:
+            return qsl, wl.make_sut(qsl, backend=backend)
+        from mlpace.endpoints.runner import make_sut as make_endpoint_sut
 
-            sut = make_sut(wl, qsl, endpoint, api=api, served_model=served_model, stream=stream,
-                           request_timeout_s=request_timeout, max_concurrency=max_concurrency,
-                           balance=balance, api_key=api_key)
-            import atexit
+        sut = make_endpoint_sut(wl, qsl, endpoint, api=api, served_model=served_model, stream=stream,
+                                request_timeout_s=request_timeout, max_concurrency=max_concurrency,
+                                balance=balance, api_key=api_key)
+        import atexit
 
-            atexit.register(sut.close)  # the client's loop thread and connections
-        else:
-            sut = wl.make_sut(qsl, backend=backend)
+        atexit.register(sut.close)  # the client's loop thread and connections
+        return qsl, sut
+
+    from mlpace.outdir import RunFolder
+
+    folder = RunFolder.claim(out, force)
+    status = f"preparing {wl.name} model ({backend})" if not endpoint else f"probing {endpoint[0]}"
+    try:
+        _run_scenarios(folder, wl, prepared, test_mode, conf, overrides, trace, submission, model, make_sut, status)
+    except BaseException:
+        kept = folder.abandon()
+        if folder.final != kept:
+            console.print(f"[yellow]the run did not finish: {folder.final} is unchanged; its logs are in {kept}[/yellow]")
+        raise
+
+
+def _run_scenarios(folder, wl, prepared, test_mode, conf, overrides, trace, submission, model, make_sut,
+                   status) -> None:
+    from mlpace.loadgen import LogSettings, start_test
+    from mlpace.report import write_run_report, write_session_report
+
+    out_root = folder.path
+    with console.status(status):
+        qsl, sut = make_sut()
     client_notes: list[str] = []  # endpoint SUT: requests, failures, send lag per phase
 
     if not conf:
@@ -152,10 +176,15 @@ def run(
     for note in client_notes:
         console.print(note, markup=False, highlight=False)
     report = write_session_report(out_root, wl.name, rows)
-    console.print(f"logs: [bold]{out_root}[/bold]  report: [bold]{report}[/bold]")
     if interrupted:
+        kept = folder.abandon()
+        console.print(f"logs: [bold]{kept}[/bold]  report: [bold]{kept / report.relative_to(out_root)}[/bold]")
+        if kept != folder.final:
+            console.print(f"[yellow]{folder.final} is unchanged (the interrupted run did not replace it)[/yellow]")
         console.print("[yellow]interrupted: the logs written so far are kept[/yellow]")
         raise typer.Exit(130)
+    final = folder.commit()
+    console.print(f"logs: [bold]{final}[/bold]  report: [bold]{final / report.relative_to(out_root)}[/bold]")
     if any_invalid:
         raise typer.Exit(1)
 

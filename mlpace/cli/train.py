@@ -9,18 +9,18 @@ commands parse options, draw, and call ``mlpace.training``.
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from typer.core import TyperGroup
 
 from mlpace.cli import app
-from mlpace.errors import ConfigError, DataError, Interrupted
+from mlpace.errors import ConfigError
 
 
 class _DefaultRun(TyperGroup):
@@ -73,18 +73,18 @@ class _Display:
             self.progress.update(self.tasks[index], completed=self.cfg.max_epochs, info=info)
         else:
             why = f"crashed: {error}" if error else "did not reach the target"
-            self.progress.update(self.tasks[index], info=f"[red]aborted ({why})")
+            self.progress.update(self.tasks[index], info=f"[red]aborted ({escape(why)})")
 
 
 def _runs_table(report) -> Table:
-    table = Table(title=f"{report.benchmark}: {len(report.runs)} runs ({report.folder})")
+    table = Table(title=escape(f"{report.benchmark}: {len(report.runs)} runs ({report.folder})"))
     for col in ("run", "seed", "status", "epochs", "time to train (s)", "last metric", "compliance"):
         table.add_column(col, justify="right" if col not in ("status", "compliance") else "left")
     for run in report.runs:
         comp = report.compliance.get(run.path)
         ttt = run.time_to_train_ms
         last = run.evals[-1][1] if run.evals else None
-        table.add_row(str(run.index), str(run.seed), run.status or "missing",
+        table.add_row(str(run.index), str(run.seed), escape(str(run.status or "missing")),
                       "-" if run.converged_at is None else f"{run.converged_at:g}",
                       "-" if ttt is None else f"{ttt / 1000:.3f}", _fmt_metric(last),
                       "[green]pass" if comp and comp.passed else "[red]FAIL")
@@ -95,7 +95,7 @@ def _print_report(report) -> None:
     console.print(_runs_table(report))
     if report.rcp is not None:
         colour = "green" if report.rcp.passed else "red"
-        console.print(f"RCP: [{colour}]{'PASS' if report.rcp.passed else 'FAIL'}[/] - {report.rcp.explain()}",
+        console.print(f"RCP: [{colour}]{'PASS' if report.rcp.passed else 'FAIL'}[/] - {escape(report.rcp.explain())}",
                       soft_wrap=True)
     elif report.division == "open":
         console.print("RCP: not applied (open division)")
@@ -106,7 +106,7 @@ def _print_report(report) -> None:
                       f"mean of {len(sc.counted)} of {sc.converged + sc.failed} runs "
                       f"({sc.failed} not converged){scale}", soft_wrap=True)
     for problem in report.problems:
-        console.print(f"[red]problem:[/] {problem}", soft_wrap=True)
+        console.print(f"[red]problem:[/] {escape(problem)}", soft_wrap=True)
     console.print("[green]set valid[/]" if report.passed else "[red]set NOT valid[/]")
 
 
@@ -146,7 +146,7 @@ def run_cmd(
                           "processes; choose --nproc dividing it")
     layout = ResultsLayout(out, system, bench.name)
     q = bench.config.quality
-    console.print(f"[bold]{bench.name}[/]: {n} runs, target {q.metric} {'>=' if q.goal == 'max' else '<='} "
+    console.print(f"[bold]{escape(bench.name)}[/]: {n} runs, target {q.metric} {'>=' if q.goal == 'max' else '<='} "
                   f"{q.target:g}, at most {bench.config.max_epochs} epochs, {nproc} process(es) -> {layout.benchmark_dir}")
     with _Display(bench, n) as display:
         if nproc == 1:
@@ -155,7 +155,10 @@ def run_cmd(
             _run_torchrun(benchmark, n, nproc, seed, out, org, system, division, status, overrides, config,
                           overwrite, display)
     if check:
-        _print_report(check_benchmark_folder(layout.benchmark_dir, user_benchmark=bench))
+        report = check_benchmark_folder(layout.benchmark_dir, user_benchmark=bench)
+        _print_report(report)
+        if not report.passed:
+            raise typer.Exit(1)  # a set that is not valid is an INVALID result
 
 
 def _run_in_process(bench, layout, n, seed, org, system, division, status, overwrite, display) -> None:
@@ -174,7 +177,6 @@ def _run_in_process(bench, layout, n, seed, org, system, division, status, overw
 def _run_torchrun(benchmark, n, nproc, seed, out, org, system, division, status, overrides, config, overwrite,
                   display) -> None:
     from mlpace.training.distributed import standalone_command, standalone_env
-    from mlpace.training.worker import EVENT_PREFIX
 
     args = [benchmark, "--runs", str(n), "--seed", str(seed), "--out", str(out), "--org", org, "--system", system,
             "--division", division, "--status", status]
@@ -184,28 +186,17 @@ def _run_torchrun(benchmark, n, nproc, seed, out, org, system, division, status,
         args += ["--config", str(config)]
     if overwrite:
         args.append("--overwrite")
-    proc = subprocess.Popen(standalone_command(nproc, args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=standalone_env())
-    try:
-        for line in proc.stdout:
-            if not line.startswith(EVENT_PREFIX):
-                continue
-            ev = json.loads(line[len(EVENT_PREFIX):])
-            if ev["kind"] == "run_start":
-                display.run_start(ev["index"], ev["seed"])
-            elif ev["kind"] == "progress":
-                display.update(ev["index"], ev["epoch"], ev["metric"], ev["target"], ev["goal"])
-            elif ev["kind"] == "run_done":
-                display.run_done(ev["index"], ev["status"], ev["epochs"], ev["time_to_train_s"], ev["error"])
-        proc.wait()
-    except KeyboardInterrupt:
-        proc.wait()
-        raise Interrupted(f"interrupted: finished result files kept in {out}") from None
-    if proc.returncode != 0:
-        err = [ln for ln in proc.stderr.read().splitlines() if ln.strip()]
-        mine = [ln for ln in err if ln.startswith("error: ")]
-        detail = mine[-1][len("error: "):] if mine else "\n".join(err[-15:])
-        raise ConfigError(f"the {nproc}-process run failed: {detail}")
+    from mlpace.training.launch import run_torchrun
+
+    def on_event(ev: dict) -> None:
+        if ev.get("kind") == "run_start":
+            display.run_start(ev["index"], ev["seed"])
+        elif ev.get("kind") == "progress":
+            display.update(ev["index"], ev["epoch"], ev["metric"], ev["target"], ev["goal"])
+        elif ev.get("kind") == "run_done":
+            display.run_done(ev["index"], ev["status"], ev["epochs"], ev["time_to_train_s"], ev["error"])
+
+    run_torchrun(standalone_command(nproc, args), standalone_env(), on_event, nproc=nproc, out=out)
 
 
 @sub.command("check")
@@ -227,7 +218,9 @@ def check_cmd(
         _print_report(report)
         failed += not report.passed
     if failed:
-        raise DataError(f"{failed} of {len(folders)} benchmark folder(s) failed the checks (reasons above)")
+        typer.secho(f"{failed} of {len(folders)} benchmark folder(s) failed the checks (reasons above)",
+                    fg="red", err=True)
+        raise typer.Exit(1)
 
 
 @sub.command("rcp")

@@ -9,6 +9,8 @@ issue loop, the verdict and the logs all read one frozen object.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import asdict, dataclass
 
 from mlpace.errors import ConfigError
@@ -57,6 +59,20 @@ class EffectiveSettings:
         return [(k, d[k]) for k in order]
 
 
+MAX_PLANNED_SAMPLES = 1 << 29  # ~536 million: each planned sample costs a few int64 array slots
+
+
+def _check_plan_size(key: str, value, planned: float, s: TestSettings) -> None:
+    """A claim that is not finite, or that plans more samples than memory holds, is a ConfigError
+    naming the setting (instead of an overflow or a memory blow-up while planning)."""
+    if not math.isfinite(float(value)) or float(value) <= 0:
+        raise ConfigError(f"{key} = {value} is not allowed: a finite number > 0")
+    if not math.isfinite(planned) or planned > MAX_PLANNED_SAMPLES:
+        raise ConfigError(f"{key} = {value} with min_duration_ms = {s.min_duration_ms} plans "
+                          f"{planned:.3g} samples; at most {MAX_PLANNED_SAMPLES:,} are allowed: lower {key} "
+                          "(or min_duration_ms / max_query_count)")
+
+
 def derive(settings: TestSettings, qsl_total: int, qsl_performance: int) -> EffectiveSettings:
     """Derive the effective settings of a run, as the official LoadGen does."""
     s = settings
@@ -99,6 +115,7 @@ def derive(settings: TestSettings, qsl_total: int, qsl_performance: int) -> Effe
         max_async = s.server_max_async_queries
     else:  # Offline: one query holding every sample
         target_qps = s.offline_expected_qps
+        _check_plan_size("offline_expected_qps", target_qps, 1.1 * (s.min_duration_ms / 1000.0) * target_qps, s)
         percentile = 0.99  # not used by Offline; logged as the official does
         # official: uint64(1.1 * duration_s * qps), truncated; performance_issue_unique
         # issues the loaded set once (performance_issue_same keeps the full-size query,
@@ -110,6 +127,14 @@ def derive(settings: TestSettings, qsl_total: int, qsl_performance: int) -> Effe
             spq = max(s.min_query_count, by_duration, 1)
         min_query_count = 1
         target_duration_ms = 0
+    if scenario is not TestScenario.Offline:
+        key = {TestScenario.SingleStream: "single_stream_expected_latency_ns",
+               TestScenario.MultiStream: "multi_stream_expected_latency_ns"}.get(scenario, "server_target_qps")
+        value = s.server_target_qps if scenario is TestScenario.Server else getattr(s, key)
+        queries = 2.0 * s.min_duration_ms / 1000.0 * target_qps if math.isfinite(target_qps) else target_qps
+        if s.max_query_count and math.isfinite(queries):
+            queries = min(queries, s.max_query_count)
+        _check_plan_size(key, value, queries * spq, s)
     return EffectiveSettings(
         scenario=scenario,
         mode=TestMode(s.mode),

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -163,11 +164,30 @@ def _check_scenario(out: _Collector, division: str, workload: str, scen: Path) -
             why = f"{summary_path}: summary is for {summary.scenario}, folder is {scen.name}"
         elif not ok and summary.recommendations:
             why += " (" + "; ".join(summary.recommendations) + ")"
+        if detail is not None and summary.scenario == scen.name:
+            ok, why = _rederive(summary_path, detail_path, detail, ok, why)
         out.add(scen, "VALID", ok, why)
     if detail is not None:
         _check_settings(out, division, scen, detail_path, detail)
     _check_accuracy(out, workload, scen)
     _check_audits(out, division, scen)
+
+
+def _rederive(summary_path: Path, detail_path: Path, detail: dict, ok: bool, why: str) -> tuple[bool, str]:
+    """The summary's claims against the detail log, and the verdict recomputed from the detail log."""
+    from mlpace.submission.rederive import recompute_verdict, summary_vs_detail
+
+    problems = [f"{detail_path.parent}: {m}" for m in summary_vs_detail(summary_path, detail, detail_path)]
+    again = recompute_verdict(detail, detail_path)
+    problems += [f"{detail_path.parent}: {m}" for m in again.mismatches]
+    if ok and not again.valid and again.reasons:
+        problems.append(f"{summary_path}: says VALID but the verdict recomputed from {detail_path.name} is "
+                        f"INVALID: {'; '.join(again.reasons)}")
+    if problems:
+        return False, "; ".join(problems)
+    if ok:
+        return True, f"Result is : VALID (summary agrees with {detail_path.name}; verdict re-derived)"
+    return ok, why
 
 
 def _last(detail: dict, key: str):
@@ -225,6 +245,20 @@ def _check_accuracy(out: _Collector, workload: str, scen: Path) -> None:
             return
         expected = len(wl.eval_set[1])
         problems = []
+        try:
+            again = wl.score_accuracy_log(log)
+        except (DataError, ValueError) as exc:
+            out.add(scen, "accuracy", False, f"{log}: cannot be re-scored: {exc}")
+            return
+        if not math.isclose(again.value, value, rel_tol=0, abs_tol=5e-6):
+            problems.append(f"{txt} 'value' is {fields.get('value')} but re-scoring {log.name} with the {workload} "
+                            f"scorer gives {again.value:.6f}")
+        if again.count != count:
+            problems.append(f"{txt} 'samples' is {count} but {log.name} holds {again.count}")
+        if fields.get("result") != again.verdict:
+            problems.append(f"{txt} 'result' is {fields.get('result')} but the re-scored result is {again.verdict}"
+                            + (f" ({again.why()})" if not again.passed else ""))
+        value = again.value  # the verdict comes from the answers, not from the file that reports them
         if not value >= wl.target:
             problems.append(f"{wl.metric} {value:.4f} < target {wl.target:.4f} ({wl.target_note})")
         if count != expected or total != expected:

@@ -59,7 +59,10 @@ def _resolve(benchmark: str, user: Benchmark | None):
     from mlpace.training.benchmarks import BUILTIN
 
     if user is not None and user.name == benchmark:
-        return user.config, user.rcp_file, user.config.required_runs, user.rules_dir
+        rules_dir = user.rules_dir
+        if benchmark in BUILTIN and user.config != BUILTIN[benchmark]().config:
+            rules_dir = None  # a changed config (an open-division target): rules from the config itself
+        return user.config, user.rcp_file, user.config.required_runs, rules_dir
     if benchmark in BUILTIN:
         b = BUILTIN[benchmark]()
         return b.config, b.rcp_file, b.config.required_runs, b.rules_dir
@@ -99,7 +102,9 @@ def check_benchmark_folder(folder: str | Path, *, user_benchmark: Benchmark | No
         for run in runs:
             res = compliance.check_file(run.path, common)
             report.compliance[run.path] = res
-            if run.error:
+            if run.order_problems:
+                state = "; ".join(run.order_problems)
+            elif run.error:
                 state = f"crashed ({run.error})"
             elif run.status is None:
                 state = "no run_stop: the run never finished"
@@ -114,8 +119,8 @@ def check_benchmark_folder(folder: str | Path, *, user_benchmark: Benchmark | No
                 report.problems.append(f"{run.path.name}: not converged, {state}")
 
     # 2. counts and seeds
-    if required is not None and len(runs) != required:
-        report.problems.append(f"{len(runs)} result files, but {benchmark} requires exactly {required} runs")
+    if required is not None and len(runs) < required:  # the rules ask for at least that many
+        report.problems.append(f"{len(runs)} result files, but {benchmark} requires at least {required} runs")
     seeds = Counter(r.seed for r in runs if r.seed is not None)
     dup = [s for s, n in seeds.items() if n > 1]
     if dup:

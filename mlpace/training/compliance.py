@@ -128,16 +128,56 @@ class _Capture(logging.Handler):
         self.records.append(record)
 
 
+DIVISIONS = ("closed", "open")
+
+
+def rules_benchmarks(common_yaml: str | Path | None) -> list[str]:
+    """Benchmark names a rules directory has files for (the official ones when None)."""
+    names = set(official_benchmarks())
+    if common_yaml:
+        for f in Path(common_yaml).parent.glob("closed_*.yaml"):
+            names.add(f.name[len("closed_"):-len(".yaml")])
+    names.discard("common")
+    return sorted(names)
+
+
+def unsafe_values(path: Path, benchmarks: list[str]) -> list[str]:
+    """Log values the official checker would build a rules-file path from, when they are not
+    exactly a division (closed, open) or a benchmark with rules: the checker must not see them.
+
+    The official checker enqueues ``{division}_common.yaml`` and ``{division}_<benchmark>.yaml``
+    from these values and executes the ``CODE`` blocks of whatever file that names.
+    """
+    from mlpace.training.logfile import iter_events
+
+    allowed = {"submission_division": DIVISIONS, "submission_benchmark": tuple(benchmarks)}
+    problems = []
+    for ev in iter_events(path):
+        if not isinstance(ev, dict) or ev.get("key") not in allowed:
+            continue
+        key, value = ev["key"], ev.get("value")
+        if not isinstance(value, str) or value not in allowed[key]:
+            shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
+            problems.append(f"{path.name}: {key} {shown} is not allowed (allowed: "
+                            f"{', '.join(allowed[key])}); the log was not given to the official checker")
+    return problems
+
+
 def check_file(path: str | Path, common_yaml: str | Path | None = None) -> ComplianceResult:
     """Run the official compliance checker (in process) on one log file.
 
     ``common_yaml`` is an absolute rules path (``--config``); None uses the official rules.
+    The division and benchmark values are validated first (:func:`unsafe_values`): a log whose
+    values would make the checker load a rules file from elsewhere fails without being run.
     """
     from mlperf_logging.compliance_checker import mlp_compliance
 
     path = Path(path)
     if not path.is_file():
         raise DataError(f"log file not found: {path}")
+    refused = unsafe_values(path, rules_benchmarks(common_yaml))
+    if refused:
+        return ComplianceResult(path, False, refused)
     config = str(common_yaml) if common_yaml else f"{USAGE}_{RULESET}/common.yaml"
     root = logging.getLogger()
     capture, old_level = _Capture(), root.level

@@ -40,10 +40,12 @@ class RunLog:
     evals: list[tuple[float | None, float]] = field(default_factory=list)
     error: str | None = None
     parse_errors: int = 0
+    order_problems: list[str] = field(default_factory=list)  # run_stop before run_start, ...
 
     @property
     def converged(self) -> bool:
-        return self.status == "success" and self.run_start_ms is not None and self.run_stop_ms is not None
+        return (self.status == "success" and self.run_start_ms is not None and self.run_stop_ms is not None
+                and not self.order_problems)
 
     @property
     def time_to_train_ms(self) -> float | None:
@@ -102,6 +104,11 @@ def read_run_log(path: str | Path) -> RunLog:
             log.evals.append((last_eval_point, value))
         elif key == "run_stop" and log.run_stop_ms is None:
             log.run_stop_ms = float(ev["time_ms"])
+            if log.run_start_ms is None:
+                log.order_problems.append("run_stop comes before any run_start")
+            elif log.run_stop_ms < log.run_start_ms:
+                log.order_problems.append(f"run_stop time_ms {log.run_stop_ms:g} is earlier than run_start "
+                                          f"time_ms {log.run_start_ms:g}")
             log.status = meta.get("status")
             if log.status == "success":
                 log.converged_at = (round(last_eval_point, 3) if isinstance(last_eval_point, float)

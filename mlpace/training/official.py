@@ -52,14 +52,26 @@ def register(registry: dict, ruleset: str = "6.0.0") -> None:
 
     rcp_checker.RCP_Checker._construct_json_filename = json_filename
 
-    if rules:
-        original_main = mlp_compliance.main
-        default = f"training_{ruleset}/common.yaml"
+    original_main = mlp_compliance.main
+    default = f"training_{ruleset}/common.yaml"
 
-        def main_with_rules(filename, config_file, checker):
-            return original_main(filename, rules if config_file == default else config_file, checker)
+    def main_with_rules(filename, config_file, checker):
+        """The official checker, given only logs whose division/benchmark values are safe."""
+        from pathlib import Path as _Path
 
-        mlp_compliance.main = main_with_rules
+        from mlpace.training.compliance import rules_benchmarks, unsafe_values
+
+        config = rules if (rules and config_file == default) else config_file
+        refused = unsafe_values(_Path(filename), rules_benchmarks(config if _Path(config).is_absolute() else None))
+        if refused:
+            import logging
+
+            for msg in refused:
+                logging.getLogger().error(msg)
+            return False, None, None, None
+        return original_main(filename, config, checker)
+
+    mlp_compliance.main = main_with_rules
 
 
 def main(argv: list[str] | None = None) -> None:

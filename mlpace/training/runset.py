@@ -2,7 +2,9 @@
 
 Each run logs to ``result_N.txt.partial`` and is renamed to ``result_N.txt`` when it
 ends, so a folder never holds a half-written result under the name the official tools
-read. A run whose loop raises is logged as aborted and the set goes on; Ctrl-C keeps
+read. A run whose loop raises after ``run_start`` is logged as aborted (with the error) and the
+set goes on; one that fails before ``run_start`` (its loop cannot be built or initialised) is
+a harness/setup error: it is kept as ``result_N.txt.failed`` and the set stops. Ctrl-C keeps
 every finished ``result_N.txt`` and renames the interrupted log ``.interrupted``.
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from mlpace.errors import ConfigError, Interrupted
+from mlpace.errors import ConfigError, Interrupted, SUTError
 from mlpace.training.api import Benchmark
 from mlpace.training.benchmarks import get_benchmark
 from mlpace.training.config import load_config_file
@@ -82,6 +84,14 @@ def run_set(
                 partial.replace(final.with_name(final.name + ".interrupted"))
             raise Interrupted(f"interrupted during run {i}: kept {i} finished result file(s) in "
                               f"{layout.benchmark_dir}") from None
+        if res.error and res.time_to_train_s is None:
+            # it failed before run_start (building or initialising the loop): a harness or
+            # setup error, not a run that did not converge; it is not written as a result
+            kept = final.with_name(final.name + ".failed")
+            if rank == 0 and partial.exists():
+                partial.replace(kept)
+            raise SUTError(f"run {i} failed before run_start: {res.error}; no result file written "
+                           f"(its log is {kept})")
         if rank == 0:
             partial.replace(final)
             res.log_path = final

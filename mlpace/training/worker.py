@@ -43,10 +43,28 @@ def parser() -> argparse.ArgumentParser:
 
 
 def emit(kind: str, **payload) -> None:
-    print(EVENT_PREFIX + json.dumps({"kind": kind, **payload}), flush=True)
+    """One progress event: a line of the launcher's event file (``MLPACE_EVENT_FILE``), so that
+    what a training loop prints cannot mix with it; on stdout when run by hand."""
+    import os
+
+    line = json.dumps({"kind": kind, **payload})
+    path = os.environ.get("MLPACE_EVENT_FILE")
+    if path:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+    else:
+        print(EVENT_PREFIX + line, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
+    from mlpace import signals
+
+    with signals.terminate_as_interrupt() as received:  # torchrun stops workers with SIGTERM
+        code = _main(argv)
+    return received.exit_code(code) if code == 130 else code
+
+
+def _main(argv: list[str] | None) -> int:
     args = parser().parse_args(argv)
     info = distributed.init_from_env()
     try:
@@ -74,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     except MlpaceError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
         return exc.exit_code
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr, flush=True)
+        return 130
     finally:
         distributed.shutdown()
     return 0

@@ -72,9 +72,9 @@ def read(path: str | Path) -> AccuracyLog:
             seq[i] = int(rec["seq_id"])
             idx[i] = int(rec["qsl_idx"])
             data.append(bytes.fromhex(rec["data"]))
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             raise DataError(
                 f"{path}: corrupt accuracy log record {i} ({rec!r:.80}): needs integer seq_id, "
-                f"integer qsl_idx and hex data ({type(exc).__name__})"
+                f"integer qsl_idx (64-bit) and hex data ({type(exc).__name__})"
             ) from None
     return AccuracyLog(path, seq, idx, data)

@@ -2,7 +2,8 @@
 
 Files live in ``$MLPACE_CACHE_DIR/models/`` (default ``~/.cache/mlpace/models/``), named
 ``<workload>-<hash>.onnx`` where the hash covers workload name, model version and seed,
-so changing either trains a fresh model. Writes are atomic (temp file + rename), so
+so changing either trains a fresh model. A cached file that does not load (corrupt,
+truncated) is trained again and replaced. Writes are atomic (temp file + rename), so
 concurrent first uses never see a half-written file.
 """
 
@@ -34,7 +35,11 @@ def ensure(name: str, version: str, seed: int, build: Callable[[], onnx.ModelPro
     """Return the cached model's path, training it with ``build()`` on first use."""
     path = model_file(name, version, seed)
     if path.exists():
-        return path
+        try:
+            onnx.checker.check_model(onnx.load(str(path)))
+            return path
+        except Exception:  # noqa: BLE001 - a corrupt cache file: train it again, replace it
+            pass
     path.parent.mkdir(parents=True, exist_ok=True)
     model = build()
     fd, tmp = tempfile.mkstemp(prefix=path.stem, suffix=".tmp", dir=path.parent)

@@ -40,6 +40,10 @@ def read_accuracy_log(path: Path) -> list[dict]:
         raise DataError(f"{path}: accuracy log not found") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: not a valid accuracy log ({exc})") from None
+    except RecursionError:
+        raise DataError(f"{path}: not a valid accuracy log (JSON nested too deeply)") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read the accuracy log ({exc.strerror})") from None
     if not isinstance(records, list):
         raise DataError(f"{path}: accuracy log must be a JSON list of records")
     for i, r in enumerate(records):

@@ -67,6 +67,8 @@ def _read_text(path: Path, what: str) -> str:
         raise DataError(f"{path}: {what} not found") from None
     except IsADirectoryError:
         raise DataError(f"{path}: expected a file, found a folder") from None
+    except OSError as exc:  # a symlink loop, a permission, ...
+        raise DataError(f"{path}: cannot read {what} ({exc.strerror})") from None
 
 
 def read_summary(path: str | Path) -> Summary:
@@ -151,6 +153,8 @@ def read_detail(path: str | Path) -> dict[str, list]:
         records = read_detail_log(path)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: corrupt :::MLLOG record ({exc})") from None
+    except RecursionError:
+        raise DataError(f"{path}: corrupt :::MLLOG record (JSON nested too deeply)") from None
     out: dict[str, list] = {}
     for rec in records:
         if not isinstance(rec, dict) or "key" not in rec:
