@@ -37,7 +37,7 @@ def compare(
         b = ", ".join(sorted({str(r.folder) for r in pair.b}))
         table = Table(title=f"{pair.key} ({pair.scenario}): B = {b}")
         for col in ("metric", "A", "B", "change", "95% CI", "verdict"):
-            table.add_column(col, justify="right" if col in ("A", "B", "change") else "left")
+            table.add_column(col, justify="right" if col in ("A", "B", "change") else "left", no_wrap=col != "metric")
         notes = []
         for r in pair.rows:
             if not show_all and not r.significant:

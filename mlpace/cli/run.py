@@ -79,8 +79,13 @@ def run(
     trace: Annotated[bool, typer.Option(help="Also write mlperf_log_trace.json.")] = False,
     submission: Annotated[Optional[Path], typer.Option(
         help="Also lay the results out as an MLPerf submission tree under this folder.")] = None,
+    repeat: Annotated[int, typer.Option(
+        help="Run everything N times into <out>/repeat_K/, then print each metric's mean and 95% CI "
+        "(repeat_summary.html/.json in <out>).")] = 1,
 ) -> None:
     """Run a workload through the LoadGen and report verdicts, metrics and accuracy."""
+    if repeat != 1:
+        return _run_repeats(dict(locals()))
     from mlpace import workloads
     from mlpace.loadgen import LogSettings, start_test
     from mlpace.loadgen.calibrate import calibrate
@@ -160,6 +165,45 @@ def run(
         raise typer.Exit(130)
     if any_invalid:
         raise typer.Exit(1)
+
+
+def _run_repeats(params: dict) -> None:
+    """``--repeat N``: N full runs into ``<out>/repeat_K/``, then the summary (mlpace.report.repeat)."""
+    from mlpace.report.repeat import write_repeat_summary
+
+    n = params["repeat"]
+    if n < 1:
+        raise ConfigError(f"--repeat must be >= 1 (got {n})")
+    out_root = params["out"] or Path("mlpace_runs") / _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    codes = []
+    for k in range(1, n + 1):
+        console.print(f"[bold]repeat {k}/{n}[/bold]")
+        try:
+            run(**{**params, "out": out_root / f"repeat_{k}", "repeat": 1})
+            codes.append(0)
+        except typer.Exit as exc:
+            codes.append(exc.exit_code)
+            if exc.exit_code == 130:
+                break
+    _print_repeat_table(out_root)
+    json_path, html_path = write_repeat_summary(out_root)
+    console.print(f"repeat summary: [bold]{html_path}[/bold] ({json_path.name})")
+    if 130 in codes or any(codes):
+        raise typer.Exit(130 if 130 in codes else 1)
+
+
+def _print_repeat_table(out_root: Path) -> None:
+    from mlpace.report.repeat import summarize
+
+    for key, (folders, verdicts, rows) in summarize(out_root).items():
+        table = Table(title=f"{key}: {len(folders)} runs ({', '.join(verdicts)})")
+        for col in ("metric", "mean", "95% CI of the mean", "±", "per run"):
+            table.add_column(col)
+        for m in rows:
+            ci = "n/a" if m.lo is None else f"[{m.lo:,.4g}, {m.hi:,.4g}] {m.unit}"
+            pct = "-" if m.half_width_pct is None else f"{m.half_width_pct:.1f}%"
+            table.add_row(m.label, f"{m.mean:,.4g} {m.unit}", ci, pct, ", ".join(f"{v:.4g}" for v in m.values))
+        console.print(table)
 
 
 def _write_submission(root: Path, wl, scen: str, result, acc) -> None:

@@ -55,7 +55,7 @@ class Row:
     def verdict_text(self) -> str:
         if self.change is None or not self.change.has_ci:
             return "no CI"
-        return f"significant, {self.direction}" if self.significant else "not significant"
+        return self.direction.upper() if self.significant else "noise"
 
 
 @dataclass
@@ -77,7 +77,7 @@ def group_runs(path: str | Path) -> dict[str, list[RunData]]:
     groups: dict[str, list[RunData]] = {}
     for folder in find_run_folders(path):
         parts = [p for p in folder.relative_to(path).parts if not _REPEAT.match(p)]
-        groups.setdefault("/".join(parts) or ".", []).append(load_run(folder))
+        groups.setdefault("/".join(parts) or path.name, []).append(load_run(folder))
     return groups
 
 
@@ -111,8 +111,12 @@ def compare_groups(a: list[RunData], b: list[RunData], min_change: float = MIN_C
             wa = np.concatenate([window_throughputs(r.records.completions_s()) for r in a])
             wb = np.concatenate([window_throughputs(r.records.completions_s()) for r in b])
             if len(wa) and len(wb):
-                change = mean_ratio_ci(wa, wb, f"bootstrap over {len(wa)} vs {len(wb)} per-window throughputs "
-                                               "(within-run variation only)")
+                w = mean_ratio_ci(wa, wb, f"bootstrap over {len(wa)} vs {len(wb)} per-window throughputs "
+                                          "(within-run variation only)")
+                # the point is the runs' own figures; the windows give the interval's relative width
+                ma, mb = float(np.mean(va)), float(np.mean(vb))
+                scale = (mb / ma) / w.ratio if ma and w.ratio else 1.0
+                change = Change(ma, mb, mb / ma, w.lo * scale, w.hi * scale, w.basis)
         if change is None:
             ma, mb = float(np.mean(va)), float(np.mean(vb))
             change = Change(ma, mb, mb / ma if ma else float("nan"), None, None, "")
@@ -205,6 +209,6 @@ def comparison_report(pairs: list[Pair], paths: list[str | Path], min_change: fl
         f"Change = B / A − 1 of each figure. A row is significant when its 95% CI excludes 0 and the change is at "
         f"least {min_change * 100:g}%; other rows are greyed. The 'CI of' column says what the interval covers: "
         "within-run intervals (one run a side) cannot see run-to-run drift of the machine; repeats "
-        "(mlpace run --repeat N) can."], "note")])]
+        "(mlpace run --repeat N) can."], "note")]))
     return Report("comparison", "mlpace compare: " + " vs ".join(str(p) for p in paths),
                   verdict=summary_line(pairs), sections=sections, source=", ".join(str(p) for p in paths))
