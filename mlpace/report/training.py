@@ -54,6 +54,6 @@ def training_report(folder: str | Path) -> Report:
                 Section("Runs", [runs_table, ttt_fig])]
     if blocks_conv:
         sections.append(Section("Convergence", blocks_conv))
-    return Report("training", f"Training: {rep.benchmark or '?'} — {folder.name}",
+    return Report("training", f"Training: {rep.benchmark or '?'} on {folder.parent.name}",
                   verdict="PASS" if rep.passed else "FAIL", reasons=list(rep.problems), sections=sections,
                   source=str(folder))
