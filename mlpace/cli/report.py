@@ -1,9 +1,11 @@
-"""``mlpace report DIR``: a Markdown report with a latency plot for any LoadGen run folder."""
+"""``mlpace report PATH``: a report for any LoadGen run folder (Markdown + plot), and with
+``--html`` / ``--json`` the self-contained HTML page / the versioned JSON document; also for
+training and Tiny results folders and for a ``report.json`` written earlier."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
@@ -13,11 +15,36 @@ from mlpace.cli import app
 
 @app.command("report")
 def report(
-    folder: Annotated[Path, typer.Argument(help="A run folder holding mlperf_log_summary.txt "
-                                           "(from mlpace or the official LoadGen).")],
+    folder: Annotated[Path, typer.Argument(help="A run folder holding mlperf_log_summary.txt (mlpace or the "
+                                           "official LoadGen), a training results folder (result_N.txt), a Tiny "
+                                           "results folder (results.txt), or a report.json to rebuild.")],
+    html: Annotated[bool, typer.Option("--html", help="Write report.html: one self-contained page "
+                                       "(inline SVG plots, no scripts, no network).")] = False,
+    json_: Annotated[bool, typer.Option("--json", help="Write report.json: every figure's data in one "
+                                        "document (schema mlpace.report/1).")] = False,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for report.html/report.json "
+                                                "(default: beside the logs).")] = None,
 ) -> None:
-    """Write report.md and latency.png for a run folder, from its log files alone."""
+    """Write a report for a results folder, from its files alone."""
     from mlpace.report import report_from_folder
+    from mlpace.report.build import build_report, write_json
+    from mlpace.report.html import write_html
+    from mlpace.submission.logs import SUMMARY
 
-    path = report_from_folder(folder)
-    Console().print(f"report: [bold]{path}[/bold]")
+    console = Console()
+    is_run = folder.is_dir() and (folder / SUMMARY).is_file()
+    if is_run:
+        console.print(f"report: [bold]{report_from_folder(folder)}[/bold]")
+    elif not (html or json_):
+        html = True  # training/Tiny folders and report.json: the HTML page is the report
+    if html or json_:
+        doc = build_report(folder)
+        dest = out or (folder.parent if folder.is_file() else folder)
+        dest.mkdir(parents=True, exist_ok=True)
+        if html:
+            console.print(f"html: [bold]{write_html(doc, dest / 'report.html')}[/bold]")
+        if json_:
+            console.print(f"json: [bold]{write_json(doc, dest / 'report.json')}[/bold]")
+
+
+import mlpace.cli.compare  # noqa: E402,F401  (registers `mlpace compare`, kept beside `report`)

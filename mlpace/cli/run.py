@@ -17,6 +17,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from mlpace.cli import app
+from mlpace.errors import ConfigError
 from mlpace.loadgen.settings import TestMode
 from mlpace.runs.settings import calibrate_claims, parse_mode, parse_overrides, prepare_runs
 
@@ -76,8 +77,13 @@ def run(
     api_key: Annotated[Optional[str], typer.Option(
         envvar="MLPACE_API_KEY", help="Bearer token sent to the endpoint (env MLPACE_API_KEY).",
         rich_help_panel="Endpoint (a server as the SUT)")] = None,
+    repeat: Annotated[int, typer.Option(
+        help="Run everything N times into <out>/repeat_K/, then print each metric's mean and 95% CI "
+        "(repeat_summary.html/.json in <out>).")] = 1,
 ) -> None:
     """Run a workload through the LoadGen and report verdicts, metrics and accuracy."""
+    if repeat != 1:
+        return _run_repeats(dict(locals()))
     from mlpace import workloads
 
     wl = workloads.get(workload)
@@ -187,6 +193,47 @@ def _run_scenarios(folder, wl, prepared, test_mode, conf, overrides, trace, subm
     console.print(f"logs: [bold]{final}[/bold]  report: [bold]{final / report.relative_to(out_root)}[/bold]")
     if any_invalid:
         raise typer.Exit(1)
+
+
+def _run_repeats(params: dict) -> None:
+    """``--repeat N``: N full runs into ``<out>/repeat_K/``, then the summary (mlpace.report.repeat)."""
+    from mlpace.report.repeat import write_repeat_summary
+
+    n = params["repeat"]
+    if n < 1:
+        raise ConfigError(f"--repeat must be >= 1 (got {n})")
+    from mlpace.outdir import RunFolder
+
+    out_root = params["out"] or RunFolder.claim(None).final  # a fresh default folder, claimed atomically
+    codes = []
+    for k in range(1, n + 1):
+        console.print(f"[bold]repeat {k}/{n}[/bold]")
+        try:
+            run(**{**params, "out": out_root / f"repeat_{k}", "repeat": 1})
+            codes.append(0)
+        except typer.Exit as exc:
+            codes.append(exc.exit_code)
+            if exc.exit_code == 130:
+                break
+    _print_repeat_table(out_root)
+    json_path, html_path = write_repeat_summary(out_root)
+    console.print(f"repeat summary: [bold]{html_path}[/bold] ({json_path.name})")
+    if 130 in codes or any(codes):
+        raise typer.Exit(130 if 130 in codes else 1)
+
+
+def _print_repeat_table(out_root: Path) -> None:
+    from mlpace.report.repeat import summarize
+
+    for key, (folders, verdicts, rows) in summarize(out_root).items():
+        table = Table(title=f"{key}: {len(folders)} runs ({', '.join(verdicts)})")
+        for col in ("metric", "mean", "95% CI of the mean", "±", "per run"):
+            table.add_column(col)
+        for m in rows:
+            ci = "n/a" if m.lo is None else f"[{m.lo:,.4g}, {m.hi:,.4g}] {m.unit}"
+            pct = "-" if m.half_width_pct is None else f"{m.half_width_pct:.1f}%"
+            table.add_row(m.label, f"{m.mean:,.4g} {m.unit}", ci, pct, ", ".join(f"{v:.4g}" for v in m.values))
+        console.print(table)
 
 
 def _write_submission(root: Path, wl, scen: str, result, acc) -> None:

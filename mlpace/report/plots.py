@@ -24,8 +24,11 @@ def latency_plot(latencies_ns: np.ndarray, path: Path, title: str, marks: dict[s
         bins = np.geomspace(lo, hi * 1.0001, 60) if log else 60
         ax_h.hist(lat_ms, bins=bins, color="#4477aa")
         if log:
-            ax_h.set_xscale("log")
-            ax_c.set_xscale("log")
+            from mlpace.report.draw import _log_axis
+
+            for ax in (ax_h, ax_c):  # plain-number 1-2-5 ticks: default minor labels overlap
+                ax.set_xscale("log")
+                _log_axis(ax.xaxis, lo, hi)
         # a CDF from at most 5000 points keeps big runs quick to draw
         step = max(1, len(lat_ms) // 5000)
         xs = lat_ms[::step]
@@ -41,8 +44,13 @@ def latency_plot(latencies_ns: np.ndarray, path: Path, title: str, marks: dict[s
             ax_c.text(0.98, 0.5, f"latency bound {bound_ns / 1e6:g} ms\n(off the chart)",
                       transform=ax_c.transAxes, ha="right", color="red", fontsize=8)
         ax_c.legend(fontsize=7, loc="lower right")
+    if len(lat_ms) and not log:
+        from matplotlib.ticker import MaxNLocator
+
+        for ax in (ax_h, ax_c):
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=6))
     ax_h.set_xlabel("latency (ms)")
-    ax_h.set_ylabel("samples")
+    ax_h.set_ylabel("samples per bin")
     ax_c.set_xlabel("latency (ms)")
     ax_c.set_ylabel("fraction ≤ latency")
     fig.savefig(path, dpi=110)

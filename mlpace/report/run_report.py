@@ -72,9 +72,28 @@ def write_run_report(log_dir: Path, workload: str, result, accuracy=None) -> Pat
                   f"({accuracy.target_note}): **{'PASS' if accuracy.passed else 'FAIL'}**"]
     lines += ["", "Files: `mlperf_log_summary.txt`, `mlperf_log_detail.txt`, `mlperf_log_accuracy.json`"
               + (", `accuracy.txt`" if accuracy is not None else ""), ""]
+    lines.insert(-1, "HTML report: [report.html](report.html)")
     path = log_dir / "report.md"
     path.write_text("\n".join(lines), encoding="utf-8")
+    _write_html(log_dir, perf)
     return path
+
+
+def _write_html(log_dir: Path, perf) -> None:
+    """``report.html`` beside ``report.md``, from the logs just written (and the run's latencies)."""
+    from mlpace.report.html import write_html
+    from mlpace.report.inference import inference_report
+
+    if not (log_dir / "mlperf_log_summary.txt").is_file():
+        return
+    from mlpace.errors import DataError
+
+    latencies = perf.latencies_ns if perf is not None else None
+    try:
+        doc = inference_report(log_dir, latencies_ns=latencies)
+    except DataError:  # e.g. an accuracy-only summary: report.md says all there is
+        return
+    write_html(doc, log_dir / "report.html")
 
 
 def write_session_report(out_root: Path, workload: str, rows) -> Path:

@@ -1,0 +1,64 @@
+"""``mlpace compare A B [C ...]``: per metric, the change of each run against the first with a
+confidence interval, significant or not; a table in the terminal and, with ``--html``, a page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from mlpace.cli import app
+
+
+@app.command("compare")
+def compare(
+    runs: Annotated[list[Path], typer.Argument(help="Run folders, session folders or --repeat folders "
+                                               "(mlpace's or the official LoadGen's); the first is the baseline.")],
+    html: Annotated[Optional[Path], typer.Option("--html", help="Also write the comparison as a "
+                                                 "self-contained HTML page to this file.")] = None,
+    json_: Annotated[Optional[Path], typer.Option("--json", help="Also write it as a report JSON document.")] = None,
+    min_change: Annotated[float, typer.Option(help="Smallest change (fraction) reported as significant, "
+                                              "even when the CI excludes 0.")] = 0.05,
+    show_all: Annotated[bool, typer.Option("--all", help="Also list the rows that are not significant "
+                                           "(greyed); by default they are listed greyed too.")] = True,
+) -> None:
+    """Compare runs: change per metric with a 95% CI; rows that are not significant are greyed."""
+    from mlpace.errors import ConfigError
+    from mlpace.report.compare import compare_paths, comparison_report, fmt_change, fmt_value, summary_line
+
+    if not 0 <= min_change < 1:
+        raise ConfigError(f"--min-change must be in [0, 1) (got {min_change})")
+    console = Console()
+    pairs = compare_paths(runs, min_change)
+    for pair in pairs:
+        b = ", ".join(sorted({str(r.folder) for r in pair.b}))
+        table = Table(title=f"{pair.key} ({pair.scenario}): B = {b}")
+        for col in ("metric", "A", "B", "change", "95% CI", "verdict"):
+            table.add_column(col, justify="right" if col in ("A", "B", "change") else "left", no_wrap=col != "metric")
+        notes = []
+        for r in pair.rows:
+            if not show_all and not r.significant:
+                continue
+            ch, ci = fmt_change(r)
+            style = ("green" if r.direction == "better" else "red") if r.significant else "dim"
+            table.add_row(r.label, fmt_value(r.a, r.unit), fmt_value(r.b, r.unit), ch, ci, r.verdict_text(),
+                          style=style)
+            if r.note and r.note not in notes:
+                notes.append(r.note)
+        console.print(table)
+        for n in notes:
+            console.print(f"[dim]CI of: {n}[/dim]" if "CI not available" not in n else f"[yellow]{n}[/yellow]")
+    console.print(f"[bold]{summary_line(pairs)}[/bold]")
+    if html or json_:
+        doc = comparison_report(pairs, runs, min_change)
+        if html:
+            from mlpace.report.html import write_html
+
+            console.print(f"html: [bold]{write_html(doc, html)}[/bold]")
+        if json_:
+            from mlpace.report.build import write_json
+
+            console.print(f"json: [bold]{write_json(doc, json_)}[/bold]")
