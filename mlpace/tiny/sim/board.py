@@ -33,6 +33,7 @@ class SimulatedBoard:
         noise_ma: float = 0.0,
         boot_delay_s: float = 0.05,
         io_manager: bool | None = None,
+        counter_start_us: int = 0,
     ) -> None:
         if mode not in p.TIMESTAMP_MODES:
             raise ValueError(f"mode must be one of {p.TIMESTAMP_MODES}")
@@ -46,7 +47,8 @@ class SimulatedBoard:
         self.clock = VirtualClock()
         self.trace = PowerTrace(self.cost.idle_ma, noise_ma=noise_ma, seed=seed)
         self.firmware = Firmware(model, self.bench.model_id, self.cost, mode=mode, clock=self.clock,
-                                 trace=self.trace, seed=seed)
+                                 trace=self.trace, seed=seed,
+                                 counter_start_us=counter_start_us)
         energy = mode == p.MODE_ENERGY
         self.baud = baud or (p.ENERGY_BAUD if energy else p.DEFAULT_BAUD)
         # Energy firmware normally sits behind an IO manager; io_manager=False wires it
