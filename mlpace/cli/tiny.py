@@ -24,7 +24,7 @@ console = Console(stderr=False)
 def _board(benchmark: str, mode: str, baud: Optional[int], pace: bool, jitter: float, macs_per_s: float,
            drop_rate: float = 0.0, garbage_rate: float = 0.0, hang_after: Optional[int] = None,
            hang_at_infer: Optional[int] = None, unplug_after: Optional[int] = None, seed: int = 0,
-           noise_ma: float = 0.0, counter_start: int = 0):
+           noise_ma: float = 0.0, counter_start: int = 0, monitor: str = "mlpace"):
     from pydantic import ValidationError
 
     from mlpace.tiny import benchmarks
@@ -34,6 +34,8 @@ def _board(benchmark: str, mode: str, baud: Optional[int], pace: bool, jitter: f
 
     if mode not in ("performance", "energy"):
         raise ConfigError(f"simulator --mode must be performance or energy, got {mode!r}")
+    if monitor not in ("mlpace", "lpm01a"):
+        raise ConfigError(f"the simulator's --monitor is mlpace or lpm01a (a Joulescope is a USB device), got {monitor!r}")
     bench = benchmarks.get(benchmark)
     try:
         cost = CostModel(macs=bench.macs, macs_per_s=macs_per_s, jitter=jitter)
@@ -43,7 +45,8 @@ def _board(benchmark: str, mode: str, baud: Optional[int], pace: bool, jitter: f
         err = exc.errors()[0]
         raise ConfigError(f"simulator option {'.'.join(map(str, err['loc']))!r}: {err['msg']}") from None
     return SimulatedBoard(bench.name, mode=mode, baud=baud, pace=pace, faults=faults, cost=cost, seed=seed,
-                          noise_ma=noise_ma, counter_start_us=counter_start)
+                          noise_ma=noise_ma, counter_start_us=counter_start,
+                          monitor=monitor)
 
 
 @sub.command("simulate")
@@ -62,22 +65,25 @@ def simulate(
     seed: int = typer.Option(0, help="seed of jitter, noise and faults"),
     counter_start: int = typer.Option(0, help="first value of the DUT's 32-bit microsecond counter (e.g. "
                                       "4294000000 makes it wrap about 1 s into the run)"),
+    monitor: str = typer.Option("mlpace", help="energy mode: the simulated monitor's protocol, mlpace or lpm01a "
+                                "(the STM32 power shield's)"),
 ) -> None:
     """Expose a simulated board on a pseudo-terminal and serve until Ctrl-C."""
     if not 0 <= counter_start < 2**32:
         raise ConfigError(f"--counter-start must be in 0..{2**32 - 1}, got {counter_start}")
     board = _board(benchmark, mode, baud, pace, jitter, macs_per_s, drop_rate, garbage_rate, hang_after,
-                   hang_at_infer, unplug_after, seed, counter_start=counter_start)
+                   hang_at_infer, unplug_after, seed, counter_start=counter_start, monitor=monitor)
     board.start()
     c = board.cost
     console.print(f"simulated {board.bench.model_id} board ({mode} firmware, {board.baud} baud)")
     console.print(f"  cost model: {c.inference_us / 1000:.3f} ms/inference → {c.throughput:.3f} inf./sec., "
                   f"{c.energy_uj:.3f} uJ/inf.")
-    label = "IO manager port" if board.monitor_port else "DUT port"
+    label = "IO manager port" if mode == "energy" else "DUT port"
     console.print(f"{label}: {board.port}")
     if board.monitor_port:
         console.print(f"energy monitor port: {board.monitor_port}")
     extra = f" --monitor-port {board.monitor_port}" if board.monitor_port else ""
+    extra += f" --monitor {monitor}" if mode == "energy" and monitor != "mlpace" else ""
     console.print(f"try: mlpace tiny run --port {board.port}{extra} --benchmark {board.bench.name} --mode {mode}")
     console.print("Ctrl-C to stop.")
     try:
@@ -93,7 +99,11 @@ def run_cmd(
     benchmark: str = typer.Option(..., "--benchmark", "-b", help="ic, vww, kws or ad (or ic01, ...)"),
     mode: str = typer.Option("performance", "--mode", "-m", help="performance, accuracy or energy"),
     port: Optional[str] = typer.Option(None, help="serial port of the DUT (or of the IO manager in energy mode)"),
-    monitor_port: Optional[str] = typer.Option(None, help="serial port of the energy monitor (energy mode)"),
+    monitor_port: Optional[str] = typer.Option(None, help="serial port of the energy monitor (energy mode); "
+                                               "joulescope: optional serial number"),
+    monitor: str = typer.Option("mlpace", help="energy monitor: mlpace (the simulator's), lpm01a (STM32 power "
+                                "shield), joulescope (JS110/JS220)"),
+    monitor_voltage: float = typer.Option(3.0, help="DUT supply voltage the monitor sets (V)"),
     simulate: bool = typer.Option(False, "--simulate", help="start a simulated board and run against it"),
     baud: Optional[int] = typer.Option(None, help="baud rate (default 115200; 9600 in energy mode)"),
     system: Optional[str] = typer.Option(None, help="system name in the results tree (default: the name the "
@@ -118,12 +128,14 @@ def run_cmd(
         port = _find_port(mode, baud, scan)
     board = None
     if simulate:
-        board = _board(benchmark, "energy" if mode == "energy" else "performance", baud, sim_pace, 0.01, 50e6)
+        board = _board(benchmark, "energy" if mode == "energy" else "performance", baud, sim_pace, 0.01, 50e6,
+                       monitor=monitor)
         board.start()
         port, monitor_port = board.port, board.monitor_port or monitor_port
         console.print(f"simulated board on {port}" + (f", energy monitor on {monitor_port}" if monitor_port else ""))
     try:
         config = make_config(benchmark=benchmark, mode=mode, port=port, monitor_port=monitor_port, baud=baud,
+                             monitor=monitor, monitor_voltage_v=monitor_voltage,
                              system=system, results_dir=results_dir, windows=windows, min_window_s=min_window_s,
                              n=n, warmups=warmups, command_timeout_s=timeout, retries=retries, dataset_dir=dataset,
                              max_files=max_files)
@@ -256,10 +268,10 @@ def score_cmd(
         for line in s.lines:
             print(line, flush=True)
         for note in s.notes:
-            console.print(f"  note: {note}", markup=False, highlight=False)
+            console.print(f"  note: {note}", markup=False, highlight=False, soft_wrap=True)
         if r.mode != "accuracy" and r.windows and not r.compliant:
             console.print(f"  note: not MLPerf-compliant windows ({len(r.windows)} windows, shortest "
-                          f"{min(w.runtime_s for w in r.windows):.3f} s; 5 of >= 10 s required)", markup=False)
+                          f"{min(w.runtime_s for w in r.windows):.3f} s; 5 of >= 10 s required)", markup=False, soft_wrap=True)
         diffs = s.disagreements()
         if s.reported:
             if diffs:

@@ -23,7 +23,7 @@ from mlpace.tiny import benchmarks, dataset
 from mlpace.tiny import protocol as p
 from mlpace.tiny.benchmarks import TinyBenchmark
 from mlpace.tiny.dut import DutClient, infer_timeout, tuned_n
-from mlpace.tiny.energy import EnergyMonitor, SerialMonitor, window_energy
+from mlpace.tiny.energy import MONITORS, EnergyMonitor, open_monitor, window_energy
 from mlpace.tiny.link import SerialLink
 from mlpace.tiny.results import (PerfWindow, TinyResult, mark_latest, new_session, result_dir, system_slug,
                                  write_results)
@@ -43,6 +43,9 @@ class RunConfig(BaseModel):
     port: str
     baud: int | None = Field(default=None, gt=0, description="default 115200, 9600 in energy mode")
     monitor_port: str | None = None
+    monitor: str = Field(default="mlpace", description="energy monitor: mlpace (simulator), lpm01a, joulescope")
+    monitor_voltage_v: float = Field(default=3.0, gt=0, description="DUT supply voltage set on the monitor")
+    monitor_rate_hz: int = Field(default=1000, gt=0, description="monitor sampling rate")
     system: str | None = Field(default=None, description="default: the name the device reports")
     results_dir: Path = Path("results")
     windows: int = Field(default=5, ge=1, description="official: 5")
@@ -62,6 +65,13 @@ class RunConfig(BaseModel):
     def _mode(cls, v: str) -> str:
         if v not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {v!r}")
+        return v
+
+    @field_validator("monitor")
+    @classmethod
+    def _monitor(cls, v: str) -> str:
+        if v not in MONITORS:
+            raise ValueError(f"monitor must be one of {', '.join(MONITORS)}, got {v!r}")
         return v
 
     @field_validator("benchmark")
@@ -110,9 +120,9 @@ def run(config: RunConfig, progress: Progress | None = None, monitor: EnergyMoni
     try:
         energy = config.mode == "energy"
         if energy and monitor is None:
-            if not config.monitor_port:
-                raise ConfigError("energy mode needs --monitor-port (the energy monitor's serial port)")
-            monitor = SerialMonitor(config.monitor_port, transcript, timeout_s=max(10.0, config.command_timeout_s))
+            monitor = open_monitor(config.monitor, config.monitor_port, transcript,
+                                   voltage_v=config.monitor_voltage_v, rate_hz=config.monitor_rate_hz,
+                                   timeout_s=max(10.0, config.command_timeout_s))
             own_monitor = True
         link = SerialLink(config.port, config.effective_baud, transcript, source="io" if energy else "dut")
         transcript.note(f"session started {started.isoformat(timespec='seconds')} on {config.port} at "
