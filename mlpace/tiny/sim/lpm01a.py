@@ -10,6 +10,7 @@ and ends with ``Acquisition completed``.
 
 from __future__ import annotations
 
+import math
 import os
 import pty
 import select
@@ -122,7 +123,7 @@ class SimulatedLPM01A:
         elif head == "stop":
             if not self.acquiring:
                 return self._error(cmd, "no acquisition running")
-            out = [lp.PROMPT + "ack stop"] + self._samples_until(self.clock.now_us())
+            out = [lp.PROMPT + "ack stop"] + self._samples_until(self.clock.now_us(), final=True)
             self.acquiring = False
             return out + [lp.ACQ_DONE]
         elif head == "powershield":
@@ -137,10 +138,12 @@ class SimulatedLPM01A:
     def _error(cmd: str, why: str) -> list[str]:
         return [lp.PROMPT + "error " + cmd, f"Error detail: {why}"]
 
-    def _samples_until(self, now_us: int) -> list[str]:
-        """Lines for the whole samples from the last one sent up to ``now_us``."""
+    def _samples_until(self, now_us: int, final: bool = False) -> list[str]:
+        """Lines for the whole samples from the last one sent up to ``now_us`` (``final``: the
+        sample in progress too, as the shield completes it when the acquisition stops)."""
         period = 1e6 / self.rate_hz
-        total = int((now_us - self._t0_us) // period)
+        span = (now_us - self._t0_us) / period
+        total = math.ceil(span) if final else int(span)
         if total <= self._emitted:
             return []
         start_us = self._t0_us + self._emitted * period
