@@ -18,6 +18,12 @@ def report(
 ) -> None:
     """Write report.md and latency.png for a run folder, from its log files alone."""
     from mlpace.report import report_from_folder
+    from mlpace.tiny.check import is_tiny_tree
 
-    path = report_from_folder(folder)
+    if is_tiny_tree(folder):  # an MLPerf Tiny results tree: its own table (mlpace.tiny.report)
+        from mlpace.tiny.report import write_report
+
+        path = write_report(folder)
+    else:
+        path = report_from_folder(folder)
     Console().print(f"report: [bold]{path}[/bold]")
