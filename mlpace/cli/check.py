@@ -18,8 +18,9 @@ def check(
 ) -> None:
     """Check a results tree (files, logs, VALID, accuracy, settings, audits); exit 1 on any failure."""
     from mlpace.submission.checker import check_tree
+    from mlpace.tiny.check import check_tiny_tree, is_tiny_tree
 
-    findings = check_tree(tree)
+    findings = check_tiny_tree(tree) if is_tiny_tree(tree) else check_tree(tree)  # MLPerf Tiny trees: own rules
     table = Table(title=f"mlpace check {tree}", show_lines=False)
     for col in ("folder", "check", "result", "why"):
         table.add_column(col, overflow="fold")

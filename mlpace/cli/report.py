@@ -30,13 +30,18 @@ def report(
     from mlpace.report.build import build_report, write_json
     from mlpace.report.html import write_html
     from mlpace.submission.logs import SUMMARY
+    from mlpace.tiny.check import is_tiny_tree
 
     console = Console()
     is_run = folder.is_dir() and (folder / SUMMARY).is_file()
     if is_run:
         console.print(f"report: [bold]{report_from_folder(folder)}[/bold]")
+    elif is_tiny_tree(folder):  # an MLPerf Tiny results tree: its own table (mlpace.tiny.report)
+        from mlpace.tiny.report import write_report
+
+        console.print(f"report: [bold]{write_report(folder)}[/bold]")
     elif not (html or json_):
-        html = True  # training/Tiny folders and report.json: the HTML page is the report
+        html = True  # training folders and report.json: the HTML page is the report
     if html or json_:
         doc = build_report(folder)
         dest = out or (folder.parent if folder.is_file() else folder)

@@ -24,7 +24,7 @@ console = Console(stderr=False)
 def _board(benchmark: str, mode: str, baud: Optional[int], pace: bool, jitter: float, macs_per_s: float,
            drop_rate: float = 0.0, garbage_rate: float = 0.0, hang_after: Optional[int] = None,
            hang_at_infer: Optional[int] = None, unplug_after: Optional[int] = None, seed: int = 0,
-           noise_ma: float = 0.0):
+           noise_ma: float = 0.0, counter_start: int = 0, monitor: str = "mlpace"):
     from pydantic import ValidationError
 
     from mlpace.tiny import benchmarks
@@ -34,6 +34,8 @@ def _board(benchmark: str, mode: str, baud: Optional[int], pace: bool, jitter: f
 
     if mode not in ("performance", "energy"):
         raise ConfigError(f"simulator --mode must be performance or energy, got {mode!r}")
+    if monitor not in ("mlpace", "lpm01a"):
+        raise ConfigError(f"the simulator's --monitor is mlpace or lpm01a (a Joulescope is a USB device), got {monitor!r}")
     bench = benchmarks.get(benchmark)
     try:
         cost = CostModel(macs=bench.macs, macs_per_s=macs_per_s, jitter=jitter)
@@ -43,7 +45,8 @@ def _board(benchmark: str, mode: str, baud: Optional[int], pace: bool, jitter: f
         err = exc.errors()[0]
         raise ConfigError(f"simulator option {'.'.join(map(str, err['loc']))!r}: {err['msg']}") from None
     return SimulatedBoard(bench.name, mode=mode, baud=baud, pace=pace, faults=faults, cost=cost, seed=seed,
-                          noise_ma=noise_ma)
+                          noise_ma=noise_ma, counter_start_us=counter_start,
+                          monitor=monitor)
 
 
 @sub.command("simulate")
@@ -60,20 +63,27 @@ def simulate(
     hang_at_infer: Optional[int] = typer.Option(None, help="fault: the k-th infer never finishes"),
     unplug_after: Optional[int] = typer.Option(None, help="fault: vanish from the bus after this many commands"),
     seed: int = typer.Option(0, help="seed of jitter, noise and faults"),
+    counter_start: int = typer.Option(0, help="first value of the DUT's 32-bit microsecond counter (e.g. "
+                                      "4294000000 makes it wrap about 1 s into the run)"),
+    monitor: str = typer.Option("mlpace", help="energy mode: the simulated monitor's protocol, mlpace or lpm01a "
+                                "(the STM32 power shield's)"),
 ) -> None:
     """Expose a simulated board on a pseudo-terminal and serve until Ctrl-C."""
+    if not 0 <= counter_start < 2**32:
+        raise ConfigError(f"--counter-start must be in 0..{2**32 - 1}, got {counter_start}")
     board = _board(benchmark, mode, baud, pace, jitter, macs_per_s, drop_rate, garbage_rate, hang_after,
-                   hang_at_infer, unplug_after, seed)
+                   hang_at_infer, unplug_after, seed, counter_start=counter_start, monitor=monitor)
     board.start()
     c = board.cost
     console.print(f"simulated {board.bench.model_id} board ({mode} firmware, {board.baud} baud)")
     console.print(f"  cost model: {c.inference_us / 1000:.3f} ms/inference → {c.throughput:.3f} inf./sec., "
                   f"{c.energy_uj:.3f} uJ/inf.")
-    label = "IO manager port" if board.monitor_port else "DUT port"
+    label = "IO manager port" if mode == "energy" else "DUT port"
     console.print(f"{label}: {board.port}")
     if board.monitor_port:
         console.print(f"energy monitor port: {board.monitor_port}")
     extra = f" --monitor-port {board.monitor_port}" if board.monitor_port else ""
+    extra += f" --monitor {monitor}" if mode == "energy" and monitor != "mlpace" else ""
     console.print(f"try: mlpace tiny run --port {board.port}{extra} --benchmark {board.bench.name} --mode {mode}")
     console.print("Ctrl-C to stop.")
     try:
@@ -89,11 +99,16 @@ def run_cmd(
     benchmark: str = typer.Option(..., "--benchmark", "-b", help="ic, vww, kws or ad (or ic01, ...)"),
     mode: str = typer.Option("performance", "--mode", "-m", help="performance, accuracy or energy"),
     port: Optional[str] = typer.Option(None, help="serial port of the DUT (or of the IO manager in energy mode)"),
-    monitor_port: Optional[str] = typer.Option(None, help="serial port of the energy monitor (energy mode)"),
+    monitor_port: Optional[str] = typer.Option(None, help="serial port of the energy monitor (energy mode); "
+                                               "joulescope: optional serial number"),
+    monitor: str = typer.Option("mlpace", help="energy monitor: mlpace (the simulator's), lpm01a (STM32 power "
+                                "shield), joulescope (JS110/JS220)"),
+    monitor_voltage: float = typer.Option(3.0, help="DUT supply voltage the monitor sets (V)"),
     simulate: bool = typer.Option(False, "--simulate", help="start a simulated board and run against it"),
     baud: Optional[int] = typer.Option(None, help="baud rate (default 115200; 9600 in energy mode)"),
-    system: str = typer.Option("mlpace-sim", help="system name in the results tree"),
-    results_dir: Path = typer.Option(Path("results"), help="root of results/<system>/<benchmark>/<mode>/"),
+    system: Optional[str] = typer.Option(None, help="system name in the results tree (default: the name the "
+                                         "device reports with 'name')"),
+    results_dir: Path = typer.Option(Path("results"), help="root of results/<system>/<benchmark>/<mode>/<session>/"),
     windows: int = typer.Option(5, help="windows (official: 5)"),
     min_window_s: float = typer.Option(10.0, help="minimum window length in seconds (official: 10)"),
     n: Optional[int] = typer.Option(None, help="inferences per window (default: tuned automatically)"),
@@ -103,20 +118,24 @@ def run_cmd(
     dataset: Optional[Path] = typer.Option(None, help="folder with y_labels.csv and .bin files (official layout)"),
     max_files: Optional[int] = typer.Option(None, help="accuracy mode: use only the first N files"),
     sim_pace: bool = typer.Option(False, "--sim-pace/--no-sim-pace", help="with --simulate: pace at the baud rate"),
+    scan: list[str] = typer.Option([], "--scan", help="without --port: also probe these paths/globs "
+                                   "(e.g. the simulator's /dev/pts/N); repeatable"),
 ) -> None:
-    """Run one benchmark in one mode and write the results tree."""
+    """Run one benchmark in one mode and write a new session folder of the results tree."""
     from mlpace.tiny.runner import make_config, run
 
     if not simulate and not port:
-        raise ConfigError("give --port PORT (the board's serial port) or --simulate")
+        port = _find_port(mode, baud, scan)
     board = None
     if simulate:
-        board = _board(benchmark, "energy" if mode == "energy" else "performance", baud, sim_pace, 0.01, 50e6)
+        board = _board(benchmark, "energy" if mode == "energy" else "performance", baud, sim_pace, 0.01, 50e6,
+                       monitor=monitor)
         board.start()
         port, monitor_port = board.port, board.monitor_port or monitor_port
         console.print(f"simulated board on {port}" + (f", energy monitor on {monitor_port}" if monitor_port else ""))
     try:
         config = make_config(benchmark=benchmark, mode=mode, port=port, monitor_port=monitor_port, baud=baud,
+                             monitor=monitor, monitor_voltage_v=monitor_voltage,
                              system=system, results_dir=results_dir, windows=windows, min_window_s=min_window_s,
                              n=n, warmups=warmups, command_timeout_s=timeout, retries=retries, dataset_dir=dataset,
                              max_files=max_files)
@@ -125,6 +144,53 @@ def run_cmd(
         if board is not None:
             board.stop()
     _summary(result, config)
+
+
+def _find_port(mode: str, baud: Optional[int], scan: list[str]) -> str:
+    """No --port: probe the ports, take the only device that answers, else ask."""
+    import sys
+
+    from mlpace.tiny import protocol as p
+    from mlpace.tiny.discover import discover, pick
+
+    energy = mode == "energy"
+    ports = discover(scan, baud or (p.ENERGY_BAUD if energy else p.DEFAULT_BAUD))
+
+    def choose(fitting):
+        if not sys.stdin.isatty():
+            return pick(fitting, fitting[0].role or "dut")  # several: raises the listing error
+        for i, q in enumerate(fitting, 1):
+            console.print(f"  {i}: {q.device} {q.vid_pid} {q.name}")
+        k = typer.prompt("which device", type=typer.IntRange(1, len(fitting)))
+        return fitting[k - 1]
+
+    found = pick(ports, "io" if energy else "dut", choose)
+    console.print(f"using {found.device}: {found.name}")
+    return found.device
+
+
+@sub.command("devices")
+def devices_cmd(
+    scan: list[str] = typer.Option([], "--scan", help="also probe these paths or globs (e.g. /dev/pts/7); "
+                                   "repeatable"),
+    baud: int = typer.Option(115200, help="baud rate of the probe (9600 for energy-mode boards)"),
+    timeout: float = typer.Option(2.0, help="seconds to wait for an answer per port"),
+) -> None:
+    """List serial ports (USB VID:PID) and what answers 'name%' on each."""
+    from mlpace.tiny.discover import discover
+
+    if timeout <= 0:
+        raise ConfigError(f"--timeout must be > 0, got {timeout}")
+    ports = discover(scan, baud, timeout)
+    table = Table(title=f"serial ports (probed with name% at {baud} baud)")
+    for col in ("port", "VID:PID", "description", "answers"):
+        table.add_column(col, overflow="fold")
+    for q in ports:
+        answer = f"{q.role}: {q.name}" if q.answered else f"[dim]{q.error or 'silent'}[/dim]"
+        table.add_row(q.device, q.vid_pid, q.description, answer)
+    console.print(table)
+    if not ports:
+        console.print("no serial ports found; add --scan PATH for ports pyserial does not list")
 
 
 def _progress(event: str, info: dict) -> None:
@@ -141,7 +207,7 @@ def _progress(event: str, info: dict) -> None:
 
 
 def _summary(result, config) -> None:
-    from mlpace.tiny.results import result_dir
+    from mlpace.tiny.results import official_lines
 
     table = Table(title=f"{result.model_id} {result.mode}")
     table.add_column("metric")
@@ -160,7 +226,9 @@ def _summary(result, config) -> None:
     console.print(table)
     for note in result.notes:
         console.print(f"[yellow]note:[/yellow] {note}")
-    console.print(f"results: {result_dir(config.results_dir, config.system, result.benchmark, result.mode)}")
+    for line in official_lines(result):  # the official result lines, exactly as in results.txt
+        print(line, flush=True)
+    console.print(f"results: {result.folder} (and {Path(result.folder).parent / 'latest'})")
 
 
 @sub.command("data")
@@ -175,3 +243,44 @@ def data_cmd(
     samples = benchmarks.accuracy_samples(bench)
     dataset.write_dataset(bench, samples, out)
     console.print(f"wrote {len(samples)} files and {dataset.LABELS_FILE} to {out} ({bench.data_note})")
+
+
+@sub.command("score")
+def score_cmd(
+    path: Path = typer.Argument(..., help="a log.txt (serial transcript), a results.txt, a run folder or a "
+                                "results tree, from mlpace, the EEMBC runner/EnergyRunner or the mlcommons/tiny runner"),
+    mode: Optional[str] = typer.Option(None, help="performance, accuracy or energy (default: from the folder or log)"),
+    benchmark: Optional[str] = typer.Option(None, "--benchmark", "-b", help="default: from m-model-[...] or the folder"),
+    labels: Optional[Path] = typer.Option(None, help="y_labels.csv for accuracy (default: beside the log)"),
+    write: bool = typer.Option(False, "--write", help="write the re-scored results.txt beside the log"),
+    force: bool = typer.Option(False, "--force", help="with --write: replace an existing results.txt"),
+) -> None:
+    """Re-score a Tiny log or results folder and print the official result lines."""
+    from mlpace.tiny.score import score_path, write_results_txt
+
+    scores = score_path(path, mode=mode, benchmark=benchmark, labels=labels)
+    bad = 0
+    for s in scores:
+        r = s.result
+        head = f"{s.source} ({r.model_id} {r.mode}; {s.fmt or 'no figures'}"
+        head += f"; {len(r.windows)} windows)" if r.mode != "accuracy" else f"; {r.files} files)"
+        console.print(head, markup=False, highlight=False, soft_wrap=True)
+        for line in s.lines:
+            print(line, flush=True)
+        for note in s.notes:
+            console.print(f"  note: {note}", markup=False, highlight=False, soft_wrap=True)
+        if r.mode != "accuracy" and r.windows and not r.compliant:
+            console.print(f"  note: not MLPerf-compliant windows ({len(r.windows)} windows, shortest "
+                          f"{min(w.runtime_s for w in r.windows):.3f} s; 5 of >= 10 s required)", markup=False, soft_wrap=True)
+        diffs = s.disagreements()
+        if s.reported:
+            if diffs:
+                bad += 1
+                for d in diffs:
+                    console.print(f"  [red]DIFFERS[/red] from results.txt: {d}")
+            else:
+                console.print("  matches the figures in results.txt")
+        if write:
+            console.print(f"  wrote {write_results_txt(s, force=force)}")
+    if bad:
+        raise typer.Exit(1)

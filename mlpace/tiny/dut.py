@@ -21,6 +21,10 @@ class LinkFault(DeviceError):
     """A reply that never completed or did not parse: worth a retry."""
 
 
+class LinkTimeout(LinkFault):
+    """No complete reply (no ``m-ready``) within the command's timeout."""
+
+
 class DutClient:
     def __init__(
         self,
@@ -122,7 +126,9 @@ class DutClient:
                 last = exc
         assert last is not None
         tries = f"{retries + 1} tr{'y' if retries == 0 else 'ies'}"
-        raise LinkFault(f"{last} ({tries}); last lines received: {self._recent()}{self._hint()}")
+        hint = self._hint() if isinstance(last, LinkTimeout) else (
+            "; the device answered, but its reply did not have the protocol's shape")
+        raise LinkFault(f"{last} ({tries}); last lines received: {self._recent()}{hint}")
 
     def _exchange(self, cmd: str, timeout: float) -> list[str]:
         self.link.send(f"dut {cmd}" if self.via_io_manager else cmd)
@@ -132,7 +138,7 @@ class DutClient:
         while True:
             line = self.link.read_line(deadline, f"'m-ready' after '{cmd}'")
             if line is None:
-                raise LinkFault(self._timeout_text(cmd, timeout, lines, garbage_before))
+                raise LinkTimeout(self._timeout_text(cmd, timeout, lines, garbage_before))
             if self.via_io_manager:
                 if not line.startswith(p.DUT_PREFIX):
                     err = p.parse_error(line)

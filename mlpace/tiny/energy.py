@@ -1,8 +1,9 @@
 """Energy measurement: the energy-monitor interface, the simulated monitor's client, and
 the official per-window computation (energy between the last two timestamp edges / N).
 
-A real monitor (LPM01A, Joulescope JS220, N6705) can be added by implementing
-``EnergyMonitor``: ``start()`` begins a capture, ``stop()`` returns its ``Capture``.
+Real monitors implement ``EnergyMonitor`` (``start()`` begins a capture, ``stop()`` returns
+its ``Capture``): ``mlpace.tiny.monitors`` has the LPM01A and Joulescope drivers;
+``open_monitor`` picks one by name.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
-from mlpace.errors import DeviceError
+from mlpace.errors import ConfigError, DeviceError
 from mlpace.tiny import protocol as p
 from mlpace.tiny.link import SerialLink
 from mlpace.tiny.transcript import Transcript
@@ -28,6 +29,7 @@ class Capture:
     voltage_v: float
     current_a: np.ndarray
     edges_s: list[float]
+    voltage_samples: np.ndarray | None = None  # per-sample volts (Joulescope); else voltage_v throughout
 
 
 @dataclass(frozen=True)
@@ -58,9 +60,13 @@ def window_energy(capture: Capture, n: int) -> WindowEnergy:
             "monitor?"
         )
     t_a, t_b = capture.edges_s[-2], capture.edges_s[-1]
-    i_a = math.ceil(t_a * capture.rate_hz)
-    i_b = math.floor(t_b * capture.rate_hz)
-    joules = float(np.sum(capture.current_a[i_a:i_b])) * capture.voltage_v / capture.rate_hz
+    i_a = math.ceil(t_a * capture.rate_hz - 1e-6)  # edge times are sample indexes / rate: undo float error
+    i_b = math.floor(t_b * capture.rate_hz + 1e-6)
+    if capture.voltage_samples is not None:
+        power = capture.current_a[i_a:i_b] * capture.voltage_samples[i_a:i_b]
+        joules = float(np.nansum(power)) / capture.rate_hz
+    else:
+        joules = float(np.sum(capture.current_a[i_a:i_b])) * capture.voltage_v / capture.rate_hz
     return WindowEnergy(energy_uj=joules * 1e6, time_s=t_b - t_a, n=n)
 
 
@@ -118,3 +124,28 @@ class SerialMonitor:
 
     def close(self) -> None:
         self.link.close()
+
+
+MONITORS = ("mlpace", "lpm01a", "joulescope")
+
+
+def open_monitor(kind: str, port: str | None, transcript: Transcript, *, voltage_v: float = 3.0,
+                 rate_hz: int = 1000, timeout_s: float = 10.0) -> EnergyMonitor:
+    """Open the energy monitor ``kind``: ``mlpace`` (the simulator's), ``lpm01a`` (serial
+    ``port``) or ``joulescope`` (USB; ``port`` optionally selects a serial number)."""
+    if kind == "mlpace":
+        if not port:
+            raise ConfigError("energy mode needs --monitor-port (the energy monitor's serial port)")
+        return SerialMonitor(port, transcript, timeout_s=timeout_s)
+    if kind == "lpm01a":
+        if not port:
+            raise ConfigError("--monitor lpm01a needs --monitor-port (the power shield's serial port, "
+                              "e.g. /dev/ttyACM1)")
+        from mlpace.tiny.monitors.lpm01a import LPM01AMonitor
+
+        return LPM01AMonitor(port, transcript, voltage_v=voltage_v, rate_hz=rate_hz, timeout_s=timeout_s)
+    if kind == "joulescope":
+        from mlpace.tiny.monitors.joulescope_monitor import JoulescopeMonitor
+
+        return JoulescopeMonitor(transcript, serial_number=port, rate_hz=rate_hz, timeout_s=timeout_s)
+    raise ConfigError(f"--monitor must be one of {', '.join(MONITORS)}, got {kind!r}")

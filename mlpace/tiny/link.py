@@ -19,6 +19,14 @@ from mlpace.tiny.transcript import Transcript
 
 MAX_LINE_BYTES = 8192
 
+try:  # pyserial's flush() on a vanished POSIX port raises termios.error, which is no OSError
+    from termios import error as _TermiosError
+except ImportError:  # pragma: no cover - Windows
+    class _TermiosError(Exception):
+        pass
+
+LINK_ERRORS = (serial.SerialException, OSError, _TermiosError)
+
 
 class SerialLink:
     def __init__(self, port: str, baud: int, transcript: Transcript, source: str = "dut") -> None:
@@ -29,6 +37,8 @@ class SerialLink:
         self.recent: deque[str] = deque(maxlen=6)
         self.garbage_bytes = 0
         self.bytes_received = 0
+        self.quiet = None  # optional predicate: lines it accepts are counted, not logged (sample streams)
+        self.quiet_lines = 0
         self._buf = bytearray()
         try:
             self._ser = serial.serial_for_url(port, baudrate=baud, timeout=0.02, write_timeout=10)
@@ -49,8 +59,18 @@ class SerialLink:
         try:
             self._ser.write(p.encode_command(command))
             self._ser.flush()
-        except (serial.SerialException, OSError) as exc:
+        except LINK_ERRORS as exc:
             raise DeviceError(f"lost the serial link to {self.port} while sending {command!r} ({exc}); "
+                              "was the device unplugged?") from None
+
+    def send_line(self, text: str, eol: str = "\r\n") -> None:
+        """Send a plain text line (instruments that are not DUTs, e.g. the LPM01A)."""
+        self.transcript.sent(text)
+        try:
+            self._ser.write((text + eol).encode("ascii"))
+            self._ser.flush()
+        except LINK_ERRORS as exc:
+            raise DeviceError(f"lost the serial link to {self.port} while sending {text!r} ({exc}); "
                               "was the device unplugged?") from None
 
     def read_line(self, deadline: float, waiting_for: str = "a reply") -> str | None:
@@ -68,7 +88,7 @@ class SerialLink:
                 return None
             try:
                 chunk = self._ser.read(max(1, self._ser.in_waiting))
-            except (serial.SerialException, OSError) as exc:
+            except LINK_ERRORS as exc:
                 raise DeviceError(
                     f"lost the serial link to {self.port} while waiting for {waiting_for} ({exc}); "
                     "the device was unplugged, reset or powered off"
@@ -95,6 +115,9 @@ class SerialLink:
         text = raw.decode("ascii", "backslashreplace")
         if raw and not (text.isascii() and text.isprintable() and "\\x" not in text):
             self._garbage(raw)
+            return text
+        if self.quiet is not None and self.quiet(text):
+            self.quiet_lines += 1
             return text
         shown = text
         if text.startswith("m-samples-") and len(text) > 80:

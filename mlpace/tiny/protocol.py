@@ -22,6 +22,7 @@ DEFAULT_BAUD = 115200
 ENERGY_BAUD = 9600
 PROFILE_TEXT = "ULPMark for tinyML Firmware V0.0.1"
 DUT_PREFIX = "[dut]: "  # the IO manager's prefix on lines it relays from the DUT
+COUNTER_MODULUS = 1 << 32  # th_timestamp prints an unsigned 32-bit microsecond counter (%lu)
 
 MODE_PERFORMANCE = "performance"
 MODE_ENERGY = "energy"
@@ -136,7 +137,21 @@ class InferReply:
     def elapsed_us(self) -> int | None:
         if self.lap_a_us is None or self.lap_b_us is None:
             return None
-        return self.lap_b_us - self.lap_a_us
+        return lap_elapsed_us(self.lap_a_us, self.lap_b_us)
+
+    @property
+    def wrapped(self) -> bool:
+        """True when the device's 32-bit counter wrapped between the two laps."""
+        return self.lap_a_us is not None and self.lap_b_us is not None and self.lap_b_us < self.lap_a_us
+
+
+def lap_elapsed_us(a: int, b: int) -> int:
+    """Microseconds from lap ``a`` to lap ``b`` on the device's 32-bit counter.
+
+    The counter wraps every 2**32 us (71.6 minutes); a window is far shorter, so a later
+    lap below an earlier one means exactly one wrap: the difference is taken modulo 2**32.
+    """
+    return (b - a) % COUNTER_MODULUS
 
 
 def parse_infer_reply(lines: list[str], n: int, warmups: int, mode: str) -> InferReply:
@@ -163,6 +178,7 @@ def parse_infer_reply(lines: list[str], n: int, warmups: int, mode: str) -> Infe
     if results is None:
         raise ValueError(f"expected 'm-results-[...]', got {body[0] if body else 'nothing'!r}")
     a, b = (laps[-2], laps[-1]) if len(laps) >= 2 else (None, None)
-    if a is not None and b is not None and b < a:
-        raise ValueError(f"timestamps run backwards: m-lap-us-{a} then m-lap-us-{b}")
+    for lap in (a, b):
+        if lap is not None and lap >= COUNTER_MODULUS:
+            raise ValueError(f"m-lap-us-{lap} does not fit the 32-bit microsecond counter")
     return InferReply(n=n, warmups=warmups, lap_a_us=a, lap_b_us=b, results=results)

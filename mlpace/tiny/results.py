@@ -1,5 +1,8 @@
 """Tiny results files: ``results.txt`` in the EEMBC runner's layout, ``results.json`` for
-machines, and the ``results/<system>/<benchmark>/<mode>/`` tree they live in.
+machines, and the session folders they live in:
+``results/<system>/<benchmark>/<mode>/<YYYYmmdd-HHMMSS[-N]>[-failed]/`` with a ``latest``
+pointer (a symlink, or a ``latest.txt`` file where symlinks are not allowed) that moves
+only after a successful run, so a failed run never replaces good results.
 
 Only formatting happens here; every number arrives computed by the runner.
 """
@@ -8,8 +11,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import re
 import statistics
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from mlpace.tiny.transcript import stamp
@@ -52,6 +58,7 @@ class TinyResult:
     files: int = 0
     notes: list[str] = field(default_factory=list)
     incomplete: str | None = None
+    folder: str = ""  # the session folder the run was written to
 
     @property
     def median_throughput(self) -> float | None:
@@ -121,6 +128,18 @@ def results_lines(r: TinyResult, t: float) -> list[str]:
     return out
 
 
+def official_lines(r: TinyResult) -> list[str]:
+    """The official result lines (``Median throughput is X inf./sec.``, ``Top-1: X%``, ...),
+    exactly as they appear in results.txt, without the time stamp and benchmark code."""
+    keep = ("Median throughput is", "Median energy cost is", "Top-1:", "AUC:")
+    out = []
+    for line in results_lines(r, 0.0):
+        text = line.split(": ", 1)[1] if ": " in line else line
+        if text.startswith(keep):
+            out.append(text)
+    return out
+
+
 def to_json(r: TinyResult) -> dict:
     d = asdict(r)
     d.update(median_throughput=r.median_throughput, latency_ms=r.latency_ms,
@@ -132,7 +151,63 @@ def to_json(r: TinyResult) -> dict:
 
 
 def result_dir(root: Path, system: str, benchmark: str, mode: str) -> Path:
+    """The mode folder that holds the sessions of one system, benchmark and mode."""
     return Path(root) / system / benchmark / mode
+
+
+LATEST = "latest"
+LATEST_FILE = "latest.txt"
+FAILED_SUFFIX = "-failed"
+
+
+def system_slug(name: str) -> str:
+    """A folder-safe system name from a device's ``m-name-dut-[...]`` text."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "unnamed-device"
+
+
+def new_session(mode_dir: Path, started: datetime, failed: bool) -> Path:
+    """Create and return a new session folder ``YYYYmmdd-HHMMSS[-N][-failed]`` (never reused)."""
+    mode_dir.mkdir(parents=True, exist_ok=True)
+    base = started.strftime("%Y%m%d-%H%M%S")
+    suffix = FAILED_SUFFIX if failed else ""
+    for k in range(1, 10_000):
+        name = base if k == 1 else f"{base}-{k}"
+        if any((mode_dir / (name + s)).exists() for s in ("", FAILED_SUFFIX)):
+            continue
+        try:
+            (mode_dir / (name + suffix)).mkdir()
+        except FileExistsError:
+            continue
+        return mode_dir / (name + suffix)
+    raise FileExistsError(f"no free session name under {mode_dir}")
+
+
+def mark_latest(session: Path) -> None:
+    """Point ``<mode>/latest`` at ``session`` (atomically); fall back to ``latest.txt``."""
+    mode_dir = session.parent
+    tmp = mode_dir / f".latest-{os.getpid()}"
+    try:
+        if tmp.is_symlink() or tmp.exists():
+            tmp.unlink()
+        os.symlink(session.name, tmp)
+        os.replace(tmp, mode_dir / LATEST)
+    except OSError:
+        (mode_dir / LATEST_FILE).write_text(session.name + "\n", encoding="utf-8")
+        return
+    (mode_dir / LATEST_FILE).write_text(session.name + "\n", encoding="utf-8")
+
+
+def latest_session(mode_dir: Path) -> Path | None:
+    """The last good session of a mode folder, or None."""
+    link = mode_dir / LATEST
+    if link.is_dir():
+        return link.resolve()
+    f = mode_dir / LATEST_FILE
+    if f.is_file():
+        target = mode_dir / f.read_text(encoding="utf-8").strip()
+        if target.is_dir():
+            return target
+    return None
 
 
 def write_results(r: TinyResult, folder: Path, t: float) -> Path:

@@ -1,14 +1,18 @@
 """The MLPerf Tiny host runner: performance, accuracy and energy modes over serial links.
 
 ``run(config)`` opens the links, checks the device's timestamp mode and model, runs the
-mode, and writes ``results.txt``, ``results.json`` and the ``log.txt`` transcript into
-``<results>/<system>/<benchmark>/<mode>/``. If the device fails mid-run, the windows or
-files already finished are written (marked incomplete) before the error is raised.
+mode, and writes ``results.txt``, ``results.json`` and the ``log.txt`` transcript into a new
+session folder ``<results>/<system>/<benchmark>/<mode>/<YYYYmmdd-HHMMSS>/``; ``latest``
+moves to it only when the run succeeded. If the device fails mid-run, the windows or files
+already finished are written (marked incomplete) into a ``...-failed`` session before the
+error is raised; a run that never opened the port writes nothing. The system name is the
+user's ``system`` or else the name the device reports (``m-name-dut-[...]``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +23,10 @@ from mlpace.tiny import benchmarks, dataset
 from mlpace.tiny import protocol as p
 from mlpace.tiny.benchmarks import TinyBenchmark
 from mlpace.tiny.dut import DutClient, infer_timeout, tuned_n
-from mlpace.tiny.energy import EnergyMonitor, SerialMonitor, window_energy
+from mlpace.tiny.energy import MONITORS, EnergyMonitor, open_monitor, window_energy
 from mlpace.tiny.link import SerialLink
-from mlpace.tiny.results import PerfWindow, TinyResult, result_dir, write_results
+from mlpace.tiny.results import (PerfWindow, TinyResult, mark_latest, new_session, result_dir, system_slug,
+                                 write_results)
 from mlpace.tiny.transcript import Transcript
 
 MODES = ("performance", "accuracy", "energy")
@@ -38,7 +43,10 @@ class RunConfig(BaseModel):
     port: str
     baud: int | None = Field(default=None, gt=0, description="default 115200, 9600 in energy mode")
     monitor_port: str | None = None
-    system: str = "mlpace-sim"
+    monitor: str = Field(default="mlpace", description="energy monitor: mlpace (simulator), lpm01a, joulescope")
+    monitor_voltage_v: float = Field(default=3.0, gt=0, description="DUT supply voltage set on the monitor")
+    monitor_rate_hz: int = Field(default=1000, gt=0, description="monitor sampling rate")
+    system: str | None = Field(default=None, description="default: the name the device reports")
     results_dir: Path = Path("results")
     windows: int = Field(default=5, ge=1, description="official: 5")
     min_window_s: float = Field(default=10.0, gt=0, description="official: 10 s")
@@ -57,6 +65,13 @@ class RunConfig(BaseModel):
     def _mode(cls, v: str) -> str:
         if v not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {v!r}")
+        return v
+
+    @field_validator("monitor")
+    @classmethod
+    def _monitor(cls, v: str) -> str:
+        if v not in MONITORS:
+            raise ValueError(f"monitor must be one of {', '.join(MONITORS)}, got {v!r}")
         return v
 
     @field_validator("benchmark")
@@ -95,8 +110,8 @@ def run(config: RunConfig, progress: Progress | None = None, monitor: EnergyMoni
     bench = config.bench
     progress = progress or (lambda event, info: None)
     transcript = Transcript()
-    folder = result_dir(config.results_dir, config.system, bench.name, config.mode)
-    result = TinyResult(benchmark=bench.name, model_id=bench.model_id, mode=config.mode, system=config.system,
+    started = datetime.now()
+    result = TinyResult(benchmark=bench.name, model_id=bench.model_id, mode=config.mode, system=config.system or "",
                         min_window_s=config.min_window_s, required_windows=config.windows,
                         notes=[f"{bench.data_note}; {benchmarks.NOT_COMPARABLE}."] if config.dataset_dir is None else [])
     samples = dataset.read_dataset(bench, config.dataset_dir or dataset.default_dataset(bench))
@@ -105,17 +120,21 @@ def run(config: RunConfig, progress: Progress | None = None, monitor: EnergyMoni
     try:
         energy = config.mode == "energy"
         if energy and monitor is None:
-            if not config.monitor_port:
-                raise ConfigError("energy mode needs --monitor-port (the energy monitor's serial port)")
-            monitor = SerialMonitor(config.monitor_port, transcript, timeout_s=max(10.0, config.command_timeout_s))
+            monitor = open_monitor(config.monitor, config.monitor_port, transcript,
+                                   voltage_v=config.monitor_voltage_v, rate_hz=config.monitor_rate_hz,
+                                   timeout_s=max(10.0, config.command_timeout_s))
             own_monitor = True
         link = SerialLink(config.port, config.effective_baud, transcript, source="io" if energy else "dut")
+        transcript.note(f"session started {started.isoformat(timespec='seconds')} on {config.port} at "
+                        f"{config.effective_baud} baud")
         client = DutClient(link, via_io_manager=energy, command_timeout_s=config.command_timeout_s,
                            retries=config.retries, boot_wait_s=config.boot_wait_s)
         client.boot()
         client.require_mode(p.MODE_ENERGY if energy else p.MODE_PERFORMANCE)
         client.identify()
         result.device_name = client.name or ""
+        if not config.system:
+            result.system = system_slug(result.device_name)
         if result.device_name.startswith("mlpace simulated"):
             result.notes.append("measured on mlpace's simulated device: timing and energy come from its cost model.")
         if client.model and client.model != bench.model_id:
@@ -138,8 +157,17 @@ def run(config: RunConfig, progress: Progress | None = None, monitor: EnergyMoni
             link.close()
         if own_monitor and monitor is not None:
             monitor.close()
-        write_results(result, folder, transcript.elapsed())
-        transcript.write(folder / "log.txt")
+        if link is not None:  # a run that never opened the port leaves no session behind
+            if not result.system:
+                result.system = "unidentified-" + system_slug(Path(config.port).name)
+            failed = result.incomplete is not None
+            folder = new_session(result_dir(config.results_dir, result.system, bench.name, config.mode), started,
+                                 failed)
+            result.folder = str(folder)
+            write_results(result, folder, transcript.elapsed())
+            transcript.write(folder / "log.txt")
+            if not failed:
+                mark_latest(folder)
     return result
 
 
@@ -152,11 +180,12 @@ def _windows(config: RunConfig, bench: TinyBenchmark, client: DutClient, samples
     inputs = [dataset.windows_of(bench, s)[0] for s in samples]  # ad01: the first window of each file
     per_inf: float | None = None
 
-    def one(data: bytes, n: int) -> tuple[float, float | None, float | None]:
+    def one(data: bytes, n: int, name: str) -> tuple[float, float | None, float | None]:
         """Load, infer; return (runtime s, energy uJ or None, start s or None)."""
         nonlocal per_inf
         if monitor is not None:
             monitor.start()
+        client.link.transcript.note(f"load {name}")  # names the input, so `mlpace tiny score` can read it
         client.load(data)
         timeout = config.infer_timeout_s or infer_timeout(config.command_timeout_s, per_inf, n, w,
                                                           config.first_infer_timeout_s)
@@ -171,7 +200,7 @@ def _windows(config: RunConfig, bench: TinyBenchmark, client: DutClient, samples
         return runtime, energy_uj, start
 
     if config.n is None:
-        runtime, _, _ = one(inputs[0], n)
+        runtime, _, _ = one(inputs[0], n, samples[0].name)
         progress("calibrated", {"n": n, "runtime_s": runtime})
         client.link.transcript.note(f"calibration: {n} inferences took {runtime:.3f} s")
         if runtime < config.min_window_s:
@@ -181,7 +210,7 @@ def _windows(config: RunConfig, bench: TinyBenchmark, client: DutClient, samples
         data = inputs[k % len(inputs)]
         name = samples[k % len(samples)].name
         for redo in range(MAX_WINDOW_REDOS + 1):
-            runtime, energy_uj, start = one(data, n)
+            runtime, energy_uj, start = one(data, n, name)
             if runtime >= config.min_window_s:
                 break
             if config.n is not None:
@@ -220,6 +249,7 @@ def _classify_files(config, bench, client, chosen, labels, outputs, result, prog
     for i, sample in enumerate(chosen):
         rows = []
         for payload in dataset.windows_of(bench, sample):
+            client.link.transcript.note(f"load {sample.name}")
             client.load(payload)
             timeout = max(config.command_timeout_s, 2.0)
             reply = client.infer(1, 0, timeout=timeout)

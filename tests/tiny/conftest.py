@@ -47,3 +47,15 @@ def fast(tmp_path):
     """RunConfig keyword arguments that keep fault tests quick (short timeouts)."""
     return dict(results_dir=tmp_path / "results", command_timeout_s=0.4, first_infer_timeout_s=1.5, infer_timeout_s=1.0,
                 retries=1, boot_wait_s=0.5)
+
+
+@pytest.fixture
+def session_of():
+    """``session_of(root, bench, mode)``: the one session folder a run wrote under ``root``."""
+
+    def find(root, bench: str, mode: str):
+        found = [p for p in root.glob(f"*/{bench}/{mode}/*") if p.is_dir() and not p.is_symlink()]
+        assert len(found) == 1, f"expected one session under {root}/*/{bench}/{mode}, found {found}"
+        return found[0]
+
+    return find

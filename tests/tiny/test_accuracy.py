@@ -1,6 +1,8 @@
 """Accuracy mode on each benchmark with the real (cached) models, checked against an
 independent offline evaluation of the same files."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
@@ -34,7 +36,7 @@ def test_accuracy_mode_matches_offline_evaluation(board, tmp_path, name, n_files
     samples = dataset.read_dataset(bench, folder)
     y, scores = offline(bench, samples)
     assert r.files == n_files == len(samples)
-    text = (tmp_path / "mlpace-sim" / name / "accuracy" / "results.txt").read_text()
+    text = (Path(r.folder) / "results.txt").read_text()
     if bench.metric == "top1":
         expected = float(np.mean(scores.argmax(axis=1) == y))
         assert r.top1 == pytest.approx(expected)

@@ -19,9 +19,10 @@ def test_run_simulate_writes_results_tree(tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 0, out
     assert out.count("window ") >= 5 and "median throughput" in out and "latency (ms)" in out
-    folder = tmp_path / "demo" / "ic" / "performance"
+    folder = tmp_path / "demo" / "ic" / "performance" / "latest"
     assert (folder / "results.txt").is_file() and (folder / "log.txt").is_file()
-    assert "Median throughput is" in (folder / "results.txt").read_text()
+    official = re.search(r"^Median throughput is \d+\.\d{3} inf\./sec\.$", out, re.M)  # the official line on stdout
+    assert official and official.group(0) in (folder / "results.txt").read_text()
 
 
 def test_user_errors_are_one_red_line_with_exit_code(tmp_path, capsys):

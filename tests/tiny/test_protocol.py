@@ -58,8 +58,16 @@ def test_parse_infer_reply_energy_mode_has_no_laps():
     (OK_REPLY[1:], "m-warmup-start-5"),
     ([ln for ln in OK_REPLY if ln != "m-lap-us-100"], "2 m-lap-us- lines"),
     (OK_REPLY[:-1], "m-results"),
-    (OK_REPLY[:3] + ["m-lap-us-9", "m-lap-us-1"] + OK_REPLY[5:], "backwards"),
+    (OK_REPLY[:3] + ["m-lap-us-9", "m-lap-us-4294967296"] + OK_REPLY[5:], "32-bit"),
 ])
 def test_parse_infer_reply_rejects_malformed(broken, message):
     with pytest.raises(ValueError, match=message):
         p.parse_infer_reply(broken, 20, 5, p.MODE_PERFORMANCE)
+
+
+def test_counter_wrap_inside_a_window_is_measured_modulo_2_32():
+    """th_timestamp prints a 32-bit us counter: 4294967000 -> 1000 is 1296 us, not negative."""
+    lines = OK_REPLY[:3] + ["m-lap-us-4294967000", "m-lap-us-1000"] + OK_REPLY[5:]
+    r = p.parse_infer_reply(lines, 20, 5, p.MODE_PERFORMANCE)
+    assert r.elapsed_us == 1296 and r.wrapped
+    assert p.lap_elapsed_us(100, 5000100) == 5000000

@@ -2,6 +2,7 @@
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,7 +24,8 @@ def test_performance_throughput_within_1pct_of_cost_model(board, tmp_path):
     assert math.isclose(result.median_throughput, cost.throughput, rel_tol=0.01)
     assert math.isclose(result.latency_ms, cost.inference_us / 1000, rel_tol=0.01)
     assert events.count("window") == 5
-    folder = tmp_path / "mlpace-sim" / "ic" / "performance"
+    folder = Path(result.folder)
+    assert folder.parent == tmp_path / "mlpace-simulated-DUT" / "ic" / "performance"  # system from the device
     text = (folder / "results.txt").read_text().splitlines()
     assert text[0].endswith("ulp-mlperf: Performance results for window 2:")
     assert f"ulp-mlperf: Median throughput is {result.median_throughput:.3f} inf./sec." in "\n".join(text)
@@ -39,7 +41,7 @@ def test_short_window_settings_are_flagged_non_compliant(board, tmp_path):
     b = board("ic")
     r = run(make_config(benchmark="ic", port=b.port, results_dir=tmp_path, windows=3, min_window_s=1.0))
     assert len(r.windows) == 3 and not r.compliant
-    text = (tmp_path / "mlpace-sim" / "ic" / "performance" / "results.txt").read_text()
+    text = (Path(r.folder) / "results.txt").read_text()
     assert "non-compliant settings" in text
 
 
@@ -59,10 +61,10 @@ def test_energy_per_inference_within_1pct_of_cost_model(board, tmp_path):
     assert len(r.windows) == 5 and r.compliant
     assert math.isclose(r.median_uj_per_inference, cost.energy_uj, rel_tol=0.01)
     assert math.isclose(r.median_throughput, cost.throughput, rel_tol=0.01)
-    text = (tmp_path / "mlpace-sim" / "kws" / "energy" / "results.txt").read_text()
+    text = (Path(r.folder) / "results.txt").read_text()
     assert f"ulp-ml: Median energy cost is {r.median_uj_per_inference:.3f} uJ/inf." in text
     assert "ulp-ml:   Energy/Inf.  :" in text and "Median throughput is" in text
-    log = (tmp_path / "mlpace-sim" / "kws" / "energy" / "log.txt").read_text()
+    log = (Path(r.folder) / "log.txt").read_text()
     assert 'Command "dut infer' in log and "io: [dut]: m-infer-done" in log and "emon: m-trace[off]" in log
 
 

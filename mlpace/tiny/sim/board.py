@@ -10,6 +10,7 @@ from mlpace.tiny.sim.cost import CostModel
 from mlpace.tiny.sim.faults import FaultPlan
 from mlpace.tiny.sim.firmware import Firmware, Model
 from mlpace.tiny.sim.io_manager import IOManager
+from mlpace.tiny.sim.lpm01a import SimulatedLPM01A
 from mlpace.tiny.sim.monitor import MonitorFirmware
 from mlpace.tiny.sim.power import PowerTrace, VirtualClock
 from mlpace.tiny.sim.server import PtyServer
@@ -33,6 +34,8 @@ class SimulatedBoard:
         noise_ma: float = 0.0,
         boot_delay_s: float = 0.05,
         io_manager: bool | None = None,
+        counter_start_us: int = 0,
+        monitor: str = "mlpace",
     ) -> None:
         if mode not in p.TIMESTAMP_MODES:
             raise ValueError(f"mode must be one of {p.TIMESTAMP_MODES}")
@@ -46,7 +49,8 @@ class SimulatedBoard:
         self.clock = VirtualClock()
         self.trace = PowerTrace(self.cost.idle_ma, noise_ma=noise_ma, seed=seed)
         self.firmware = Firmware(model, self.bench.model_id, self.cost, mode=mode, clock=self.clock,
-                                 trace=self.trace, seed=seed)
+                                 trace=self.trace, seed=seed,
+                                 counter_start_us=counter_start_us)
         energy = mode == p.MODE_ENERGY
         self.baud = baud or (p.ENERGY_BAUD if energy else p.DEFAULT_BAUD)
         # Energy firmware normally sits behind an IO manager; io_manager=False wires it
@@ -54,10 +58,14 @@ class SimulatedBoard:
         handler = IOManager(self.firmware) if (energy if io_manager is None else io_manager) else self.firmware
         self.server = PtyServer(handler, baud=self.baud, pace=pace, faults=faults, boot_delay_s=boot_delay_s,
                                 on_boot=self.firmware.reset)
-        self.monitor_server: PtyServer | None = None
-        if energy:
-            monitor = MonitorFirmware(self.trace, self.clock, self.cost.voltage_v, monitor_rate_hz)
-            self.monitor_server = PtyServer(monitor, pace=False, check_baud=False, boot_delay_s=0.0)
+        self.monitor_server: PtyServer | SimulatedLPM01A | None = None
+        if energy and monitor == "lpm01a":  # the STM32 power shield's own serial protocol
+            self.monitor_server = SimulatedLPM01A(self.trace, self.clock)
+        elif energy and monitor == "mlpace":
+            firmware = MonitorFirmware(self.trace, self.clock, self.cost.voltage_v, monitor_rate_hz)
+            self.monitor_server = PtyServer(firmware, pace=False, check_baud=False, boot_delay_s=0.0)
+        elif energy and monitor != "joulescope":  # joulescope: a USB device, see tests' fake
+            raise ValueError(f"monitor must be mlpace, lpm01a or joulescope, got {monitor!r}")
 
     @property
     def port(self) -> str:

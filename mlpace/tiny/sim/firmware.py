@@ -48,6 +48,7 @@ class Firmware:
         clock: VirtualClock | None = None,
         trace: PowerTrace | None = None,
         seed: int = 0,
+        counter_start_us: int = 0,
     ) -> None:
         if mode not in p.TIMESTAMP_MODES:
             raise ValueError(f"mode must be one of {p.TIMESTAMP_MODES}, got {mode!r}")
@@ -63,6 +64,8 @@ class Firmware:
         self.expected = 0
         self.last_results: list[float] = []
         self.infer_count = 0
+        # th_timestamp prints an unsigned 32-bit counter: it starts here and wraps at 2**32
+        self.counter_start_us = int(counter_start_us) % p.COUNTER_MODULUS
 
     # -- boot ---------------------------------------------------------------------------
     def reset(self) -> None:
@@ -83,7 +86,7 @@ class Firmware:
         if self.mode == p.MODE_ENERGY:
             self.trace.edge(t)
             return []
-        return [f"m-lap-us-{t}"]
+        return [f"m-lap-us-{(self.counter_start_us + t) % p.COUNTER_MODULUS}"]
 
     # -- commands -----------------------------------------------------------------------
     def handle(self, command: str) -> list[str]:

@@ -1,0 +1,128 @@
+"""``mlpace tiny score``: re-scoring a real MLPerf Tiny v1.1 transcript, counter wraps, other
+runners' formats, mlpace's own sessions, and the ``--write`` rules."""
+
+import math
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mlpace.cli import main
+from mlpace.tiny.runner import make_config, run
+from mlpace.tiny.score import read_transcript, score_path
+
+GOLDEN = Path(__file__).parent / "fixtures" / "v1.1_krai_h7a3" / "ic"
+LAPS = re.compile(r"m-lap-us-(\d+)")
+
+
+def test_real_v1_1_transcript_reproduces_its_published_median(capsys):
+    """EEMBC runner log of Krai's NUCLEO-H7A3ZI-Q ic01 run (tiny_results_v1.1): 18.215 inf./sec."""
+    assert main(["tiny", "score", str(GOLDEN / "performance" / "log.txt")]) == 0
+    out = capsys.readouterr().out
+    assert "\nMedian throughput is 18.215 inf./sec.\n" in out
+    assert "matches the figures in results.txt" in out
+    [s] = score_path(GOLDEN / "performance" / "log.txt")
+    laps = [int(x) for x in LAPS.findall((GOLDEN / "performance" / "log.txt").read_text())][1:]  # [0]: 'timestamp'
+    assert [w.runtime_s for w in s.result.windows] == [(b - a) / 1e6 for a, b in zip(laps[::2], laps[1::2])]
+    assert [w.n for w in s.result.windows] == [200] * 5 and s.result.compliant
+    assert s.result.windows[0].file == "lippizaner_s_000613.bin"
+
+
+def test_counter_wrap_inside_a_window_scores_the_same(tmp_path, capsys):
+    """Shift every lap so the 32-bit counter wraps inside window 3: same median, no complaint."""
+    text = (GOLDEN / "performance" / "log.txt").read_text()
+    shift = 2**32 - 414_000_000  # window 3 runs from 408899949 to 419879968
+    shifted = LAPS.sub(lambda m: f"m-lap-us-{(int(m.group(1)) + shift) % 2**32}", text)
+    (tmp_path / "ic" / "performance").mkdir(parents=True)
+    (tmp_path / "ic" / "performance" / "log.txt").write_text(shifted)
+    t = read_transcript(shifted)
+    assert [i.wrapped for i in t.infers] == [False, False, True, False, False]
+    assert main(["tiny", "score", str(tmp_path / "ic" / "performance")]) == 0
+    out = capsys.readouterr().out
+    assert "\nMedian throughput is 18.215 inf./sec.\n" in out and "wrapped in 1 window" in out
+    [wrapped] = score_path(tmp_path / "ic" / "performance")
+    [plain] = score_path(GOLDEN / "performance" / "log.txt")
+    assert [w.runtime_s for w in wrapped.result.windows] == [w.runtime_s for w in plain.result.windows]
+
+
+def test_energy_results_txt_of_another_runner_is_recomputed(capsys):
+    assert main(["tiny", "score", str(GOLDEN / "energy")]) == 0
+    out = capsys.readouterr().out
+    assert "Median energy cost is 7615.350 uJ/inf." in out and "Median throughput is 18.283 inf./sec." in out
+
+
+def test_a_tampered_median_is_reported_and_fails(tmp_path, capsys):
+    shutil.copytree(GOLDEN, tmp_path / "ic")
+    res = tmp_path / "ic" / "performance" / "results.txt"
+    res.write_text(res.read_text().replace("Median throughput is 18.215", "Median throughput is 19.215"))
+    assert main(["tiny", "score", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "DIFFERS from results.txt: throughput: reported 19.215, recomputed 18.215" in out
+
+
+def test_mlcommons_runner_log_format(tmp_path, capsys):
+    """The mlcommons/tiny Python runner prints window blocks and 'N iterations. Elapsed time = ...' lines."""
+    folder = tmp_path / "kws" / "energy"
+    folder.mkdir(parents=True)
+    energies = [0.1343941638187971, 0.13443365774583071, 0.13457696489058435, 0.13435734587255865,
+                0.13438836437126156]
+    lines = ["Logging initialized.", "Device model retrieved: kws01", "Power Edition Output"]
+    for e in energies:
+        lines += [f"10 iterations. Elapsed time = 1.661,total energy = {e}",
+                  f"Per inference: time = 0.1661, energy = {e / 10}", "Average Power = 80.91 mW."]
+    (folder / "log.txt").write_text("\n".join(lines) + "\n")
+    assert main(["tiny", "score", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "Median energy cost is 13439.416 uJ/inf." in out  # median 0.13439.. J over 10 inferences
+
+
+def test_write_only_when_asked_and_never_over_a_results_txt(tmp_path, capsys):
+    folder = tmp_path / "ic" / "performance"
+    folder.mkdir(parents=True)
+    shutil.copy(GOLDEN / "performance" / "log.txt", folder / "log.txt")
+    assert main(["tiny", "score", str(folder)]) == 0
+    assert not (folder / "results.txt").exists()
+    assert main(["tiny", "score", str(folder), "--write"]) == 0
+    written = (folder / "results.txt").read_text()
+    assert "ulp-mlperf: Median throughput is 18.215 inf./sec." in written
+    assert "Performance results for window 10:" in written
+    assert main(["tiny", "score", str(folder), "--write"]) == 2  # exists: refused without --force
+    assert "--force" in capsys.readouterr().err
+
+
+def test_mlpace_sessions_rescore_to_the_runs_own_figures(board, tmp_path):
+    b = board("ic")
+    perf = run(make_config(benchmark="ic", port=b.port, results_dir=tmp_path, windows=5, min_window_s=1.0))
+    from mlpace.tiny import benchmarks, dataset
+
+    bench = benchmarks.get("ic")
+    data = dataset.write_dataset(bench, benchmarks.accuracy_samples(bench, limit=20), tmp_path / "data")
+    acc = run(make_config(benchmark="ic", mode="accuracy", port=b.port, results_dir=tmp_path, dataset_dir=data))
+    scores = {s.result.mode: s for s in score_path(tmp_path, labels=data / "y_labels.csv")}
+    assert set(scores) == {"performance", "accuracy"}
+    p = scores["performance"]
+    assert p.source == Path(perf.folder) / "log.txt" and not p.disagreements()
+    assert math.isclose(p.result.median_throughput, perf.median_throughput, rel_tol=1e-12)
+    a = scores["accuracy"]
+    assert a.result.files == 20 and a.result.top1 == acc.top1 and not a.disagreements()
+    [no_labels] = score_path(Path(acc.folder))
+    assert any("--labels" in n for n in no_labels.notes)
+
+
+def test_unreadable_inputs_are_one_line_errors(tmp_path, capsys):
+    assert main(["tiny", "score", str(tmp_path / "nope")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "log.txt").write_text("00001.000 dut: m-ready\n")
+    assert main(["tiny", "score", str(tmp_path / "x")]) == 2
+    assert "--benchmark" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("text", ["garbage\n", ""])
+def test_no_windows_is_an_error(tmp_path, capsys, text):
+    folder = tmp_path / "ic" / "performance"
+    folder.mkdir(parents=True)
+    (folder / "log.txt").write_text(text)
+    assert main(["tiny", "score", str(folder)]) == 2
+    assert "no windows" in capsys.readouterr().err
