@@ -79,6 +79,11 @@ def run(
     trace: Annotated[bool, typer.Option(help="Also write mlperf_log_trace.json.")] = False,
     submission: Annotated[Optional[Path], typer.Option(
         help="Also lay the results out as an MLPerf submission tree under this folder.")] = None,
+    ray: Annotated[Optional[str], typer.Option(
+        "--ray", help="Run the model in Ray actors: 'local' starts a Ray cluster on this machine, "
+        "else a cluster address (HOST:PORT, auto). Needs mlpace[ray].")] = None,
+    replicas: Annotated[int, typer.Option(
+        help="With --ray: number of model replicas (actors), spread over the cluster's nodes.")] = 1,
 ) -> None:
     """Run a workload through the LoadGen and report verdicts, metrics and accuracy."""
     from mlpace import workloads
@@ -103,9 +108,14 @@ def run(
         settings = build_settings(wl, scen, test_mode, conf or [], model or wl.name, overrides)
         settings.sut_timeout_ms = sut_timeout_ms
         prepared.append((scen, settings))
-    with console.status(f"preparing {wl.name} model ({backend})"):
+    with console.status(f"preparing {wl.name} model ({backend})" + (f" on Ray, {replicas} replicas" if ray else "")):
         qsl = wl.make_qsl()
-        sut = wl.make_sut(qsl, backend=backend)
+        if ray:
+            from mlpace.scale.ray_sut import make_ray_sut
+
+            sut = make_ray_sut(wl, qsl, ray, replicas, backend)
+        else:
+            sut = wl.make_sut(qsl, backend=backend)
 
     if not conf:
         for scen, settings in prepared:
@@ -153,6 +163,8 @@ def run(
             interrupted = True
             break
     _print_table(wl, rows)
+    if ray:
+        _print_replicas(sut, out_root)
     report = write_session_report(out_root, wl.name, rows)
     console.print(f"logs: [bold]{out_root}[/bold]  report: [bold]{report}[/bold]")
     if interrupted:
@@ -166,6 +178,24 @@ def _write_submission(root: Path, wl, scen: str, result, acc) -> None:
     from mlpace.submission import write_run
 
     write_run(root, wl, scen, result, acc)
+
+
+def _print_replicas(sut, out_root: Path) -> None:
+    """Per-replica counts and times of a Ray SUT, on screen and in ``ray_replicas.json``."""
+    import json
+
+    stats = sut.stats()
+    sut.close()
+    table = Table(title="Ray replicas")
+    for col in ("replica", "node", "samples", "batches", "median model ms", "median queue+transfer ms"):
+        table.add_column(col)
+    for st in stats:
+        fmt = (lambda v: "-" if v is None else f"{v:.3f}")
+        table.add_row(str(st["replica"]), st["node_id"][:12], f"{st['samples']:,}", f"{st['batches']:,}",
+                      fmt(st["median_service_ms"]), fmt(st["median_overhead_ms"]))
+    console.print(table)
+    out_root.mkdir(parents=True, exist_ok=True)
+    (out_root / "ray_replicas.json").write_text(json.dumps(stats, indent=2))
 
 
 def _print_table(wl, rows) -> None:
