@@ -1,14 +1,14 @@
 """Figures for the Ray-backed SUT (not a pass/fail test): what replicas buy, what Ray costs.
 
-On a two-node ``ray.cluster_utils.Cluster`` on loopback (each node 1 CPU), with the digits
-workload (onnxruntime MLP), prints:
+On a two-node ``ray.cluster_utils.Cluster`` on loopback (each node 1 CPU), with a workload's
+onnxruntime model (``--workload``, default digits), prints:
 
 * Offline samples/s in-process and over Ray with 1 and 2 replicas (one per node), at the
   dispatcher's batch sizes given by ``--batches``;
 * SingleStream p50/p90 latency in-process and over Ray with 1 replica: the difference is
   the latency Ray adds per query (one actor call per query: no batching to hide it).
 
-    .venv/bin/python benchmarks/ray_scaling.py [--seconds 2] [--batches 64,1024]
+    .venv/bin/python benchmarks/ray_scaling.py [--seconds 2] [--batches 64,1024] [--workload vww]
 """
 
 from __future__ import annotations
@@ -43,13 +43,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=2.0, help="min_duration of each run")
     ap.add_argument("--batches", default="64,1024", help="dispatcher batch sizes for the Offline rows")
+    ap.add_argument("--workload", default="digits", help="workload whose model the replicas run")
     args = ap.parse_args()
     cluster = Cluster(initialize_head=True, connect=True,
                       head_node_args={"num_cpus": 1, "resources": {"node_a": 1}, "include_dashboard": False})
     cluster.add_node(num_cpus=1, resources={"node_b": 1})
     cluster.wait_for_nodes()
     pins = [{"resources": {"node_a": 0.01}}, {"resources": {"node_b": 0.01}}]
-    wl = workloads.get("digits")
+    wl = workloads.get(args.workload)
     qsl = wl.make_qsl()
     rows = []
     try:
