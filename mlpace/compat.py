@@ -9,8 +9,9 @@ with the official attribute names and ``FromConfig``, ``LogSettings`` with
 ``log_output``, ``QuerySample(id, index)``, ``QuerySampleResponse(id, data,
 size[, n_tokens])`` where ``data`` is a memory address read with ``size``
 bytes, ``ConstructSUT``/``ConstructFastSUT``/``ConstructQSL``, ``StartTest``,
-``StartTestWithLogSettings``, ``QuerySamplesComplete``, ``FirstTokenComplete``
-and the ``Destroy*`` calls). Underneath runs mlpace's engine.
+``StartTestWithLogSettings``, ``QuerySamplesComplete``, ``FirstTokenComplete``,
+the Network division's ``ConstructQDL`` and the ``Destroy*`` calls). Underneath runs
+mlpace's engine.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from mlpace.loadgen import api as _api
 from mlpace.loadgen.settings import LoggingMode, TestMode, TestScenario, TestSettings
 
 __all__ = [
-    "ConstructFastSUT", "ConstructQSL", "ConstructSUT", "DestroyFastSUT", "DestroyQSL",
-    "DestroySUT", "FirstTokenComplete", "LogOutputSettings", "LogSettings", "LoggingMode",
+    "ConstructFastSUT", "ConstructQDL", "ConstructQSL", "ConstructSUT", "DestroyFastSUT",
+    "DestroyQDL", "DestroyQSL", "DestroySUT", "FirstTokenComplete", "LogOutputSettings", "LogSettings", "LoggingMode",
     "QuerySample", "QuerySampleResponse", "QuerySamplesComplete", "StartTest",
     "StartTestWithLogSettings", "TestMode", "TestScenario", "TestSettings",
     "VectorQuerySample", "VectorQuerySampleResponse",
@@ -156,6 +157,24 @@ class _PyFastSUT(_PySUT):
         self._issue(ids.tolist(), indices.tolist())
 
 
+class _PyQDL(_PySUT):
+    """A Query Dispatch Library (LoadGen over the Network): a SUT whose name comes from
+    ``name_cb`` on every call, so the name round trip to the SUT nodes is what the
+    LoadGen times as ``get_sut_name_duration_ns`` and logs as ``sut_name``."""
+
+    def __init__(self, issue_cb, flush_cb, name_cb) -> None:
+        super().__init__(issue_cb, flush_cb)
+        self._name_cb = name_cb
+
+    def name(self) -> str:  # called, not read: the engine calls a callable name
+        try:
+            return str(self._name_cb())
+        except Exception as exc:  # the name round trip to the SUT nodes failed
+            from mlpace.errors import SUTError
+
+            raise SUTError(f"QDL name callback raised {type(exc).__name__}: {exc}") from exc
+
+
 class _PyQSL:
     name = "PyQSL"
 
@@ -180,6 +199,11 @@ def ConstructFastSUT(fast_issue_cb, flush_queries_cb):  # noqa: N802
     return _PyFastSUT(fast_issue_cb, flush_queries_cb)
 
 
+def ConstructQDL(issue_cb, flush_queries_cb, name_cb):  # noqa: N802
+    """Network division: the QDL stands where a SUT goes in ``StartTest``."""
+    return _PyQDL(issue_cb, flush_queries_cb, name_cb)
+
+
 def ConstructQSL(total_sample_count, performance_sample_count, load_samples_to_ram, unload_samples_from_ram):  # noqa: N802
     return _PyQSL(total_sample_count, performance_sample_count, load_samples_to_ram, unload_samples_from_ram)
 
@@ -189,6 +213,10 @@ def DestroySUT(sut) -> None:  # noqa: N802
 
 
 def DestroyFastSUT(sut) -> None:  # noqa: N802
+    """Nothing to free: kept for source compatibility."""
+
+
+def DestroyQDL(qdl) -> None:  # noqa: N802
     """Nothing to free: kept for source compatibility."""
 
 

@@ -80,6 +80,11 @@ def run(
     repeat: Annotated[int, typer.Option(
         help="Run everything N times into <out>/repeat_K/, then print each metric's mean and 95% CI "
         "(repeat_summary.html/.json in <out>).")] = 1,
+    ray: Annotated[Optional[str], typer.Option(
+        "--ray", help="Run the model in Ray actors: 'local' starts a Ray cluster on this machine, "
+        "else a cluster address (HOST:PORT, auto). Needs mlpace[ray].")] = None,
+    replicas: Annotated[int, typer.Option(
+        help="With --ray: number of model replicas (actors), spread over the cluster's nodes.")] = 1,
 ) -> None:
     """Run a workload through the LoadGen and report verdicts, metrics and accuracy."""
     if repeat != 1:
@@ -97,6 +102,10 @@ def run(
     def make_sut():
         """The QSL and the SUT: the in-process model, or a client of the given endpoints."""
         qsl = wl.make_qsl()
+        if ray:
+            from mlpace.scale.ray_sut import make_ray_sut
+
+            return qsl, make_ray_sut(wl, qsl, ray, replicas, backend)
         if not endpoint:
             return qsl, wl.make_sut(qsl, backend=backend)
         from mlpace.endpoints.runner import make_sut as make_endpoint_sut
@@ -112,7 +121,11 @@ def run(
     from mlpace.outdir import RunFolder
 
     folder = RunFolder.claim(out, force)
+    if ray and endpoint:
+        raise ConfigError("--ray and --endpoint are two different SUTs: choose one")
     status = f"preparing {wl.name} model ({backend})" if not endpoint else f"probing {endpoint[0]}"
+    if ray:
+        status += f" on Ray ({ray}), {replicas} replicas"
     try:
         _run_scenarios(folder, wl, prepared, test_mode, conf, overrides, trace, submission, model, make_sut, status)
     except BaseException:
@@ -181,6 +194,8 @@ def _run_scenarios(folder, wl, prepared, test_mode, conf, overrides, trace, subm
     _print_table(wl, rows)
     for note in client_notes:
         console.print(note, markup=False, highlight=False)
+    if hasattr(sut, "replica_stats"):  # a Ray SUT: per-replica counts and times
+        _print_replicas(sut, out_root)
     report = write_session_report(out_root, wl.name, rows)
     if interrupted:
         kept = folder.abandon()
@@ -240,6 +255,24 @@ def _write_submission(root: Path, wl, scen: str, result, acc) -> None:
     from mlpace.submission import write_run
 
     write_run(root, wl, scen, result, acc)
+
+
+def _print_replicas(sut, out_root: Path) -> None:
+    """Per-replica counts and times of a Ray SUT, on screen and in ``ray_replicas.json``."""
+    import json
+
+    stats = sut.stats()
+    sut.close()
+    table = Table(title="Ray replicas")
+    for col in ("replica", "node", "samples", "batches", "median model ms", "median queue+transfer ms"):
+        table.add_column(col)
+    for st in stats:
+        fmt = (lambda v: "-" if v is None else f"{v:.3f}")
+        table.add_row(str(st["replica"]), st["node_id"][:12], f"{st['samples']:,}", f"{st['batches']:,}",
+                      fmt(st["median_service_ms"]), fmt(st["median_overhead_ms"]))
+    console.print(table)
+    out_root.mkdir(parents=True, exist_ok=True)
+    (out_root / "ray_replicas.json").write_text(json.dumps(stats, indent=2))
 
 
 def _print_table(wl, rows) -> None:

@@ -15,6 +15,12 @@ import numpy as np
 from mlpace.errors import SUTError
 
 
+def payload_rows(out, n: int, dtype) -> np.ndarray:
+    """A model's output for ``n`` samples as a contiguous (n, 1) array of ``dtype``: the
+    first output value of each sample, the payload every workload's accuracy script reads."""
+    return np.ascontiguousarray(np.asarray(out).reshape(n, -1)[:, :1].astype(dtype))
+
+
 class BatchSUT:
     def __init__(
         self,
@@ -40,7 +46,7 @@ class BatchSUT:
         out = self.runner(self.qsl.features(indices))
         if len(out) != len(indices):
             raise SUTError(f"SUT {self.name!r}: model returned {len(out)} outputs for {len(indices)} samples")
-        return np.ascontiguousarray(np.asarray(out).reshape(len(indices), -1)[:, :1].astype(self.payload_dtype))
+        return payload_rows(out, len(indices), self.payload_dtype)
 
     def issue_queries(self, ids: np.ndarray, indices: np.ndarray) -> None:
         ids = np.asarray(ids)
