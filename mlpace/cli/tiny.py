@@ -228,7 +228,7 @@ def _summary(result, config) -> None:
         console.print(f"[yellow]note:[/yellow] {note}")
     for line in official_lines(result):  # the official result lines, exactly as in results.txt
         print(line, flush=True)
-    console.print(f"results: {result.folder} (and {Path(result.folder).parent / 'latest'})")
+    console.print(f"results: {result.folder} (and {Path(result.folder).parent / 'latest'})", soft_wrap=True)
 
 
 @sub.command("data")
