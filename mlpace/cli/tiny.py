@@ -63,8 +63,8 @@ def simulate(
     hang_at_infer: Optional[int] = typer.Option(None, help="fault: the k-th infer never finishes"),
     unplug_after: Optional[int] = typer.Option(None, help="fault: vanish from the bus after this many commands"),
     seed: int = typer.Option(0, help="seed of jitter, noise and faults"),
-    counter_start: int = typer.Option(0, help="first value of the DUT's 32-bit microsecond counter (e.g. "
-                                      "4294000000 makes it wrap about 1 s into the run)"),
+    counter_start: int = typer.Option(0, help="value of the DUT's 32-bit microsecond counter when the host first "
+                                      "connects (e.g. 4290000000 wraps it about 5 s later)"),
     monitor: str = typer.Option("mlpace", help="energy mode: the simulated monitor's protocol, mlpace or lpm01a "
                                 "(the STM32 power shield's)"),
 ) -> None:
