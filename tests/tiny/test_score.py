@@ -126,3 +126,39 @@ def test_no_windows_is_an_error(tmp_path, capsys, text):
     (folder / "log.txt").write_text(text)
     assert main(["tiny", "score", str(folder)]) == 2
     assert "no windows" in capsys.readouterr().err
+
+
+def _eembc_accuracy_log(files_and_outputs) -> str:
+    """An EEMBC runner accuracy transcript in the layout of the v1.1 logs (bload, infer 1 0, m-results)."""
+    lines = ['00013.515 parser: m-bmark-run-name[ML Performance 1.0.1]-code[ulp-mlperf]',
+             '00014.126 parser: m-bm-cfg-name[ulp-mlperf]-key[runMode]-val[multi]',
+             '00014.131 parser: m-bm-cfg-name[ulp-mlperf]-key[model]-val[ic01]']
+    t = 15.0
+    for name, out in files_and_outputs:
+        t += 1
+        lines += [f'{t:09.3f} parser: Command "bload dut "C:\\Users\\x\\datasets\\ic01\\{name}""',
+                  f'{t:09.3f} parser: m-bload-done', f'{t:09.3f} parser: Command "dut infer 1 0"',
+                  f'{t:09.3f} dut: m-warmup-start-0', f'{t:09.3f} dut: m-warmup-done', f'{t:09.3f} dut: m-infer-start-1',
+                  f'{t:09.3f} dut: m-lap-us-1000', f'{t:09.3f} dut: m-lap-us-57000', f'{t:09.3f} dut: m-infer-done',
+                  f'{t:09.3f} dut: m-results-[{",".join(f"{v:.3f}" for v in out)}]', f'{t:09.3f} dut: m-ready']
+    return "\n".join(lines) + "\n"
+
+
+def test_eembc_accuracy_log_with_labels(tmp_path, capsys):
+    def onehot(k, p=0.9):
+        out = [0.0] * 10
+        out[k] = p
+        out[(k + 1) % 10] = 1 - p
+        return out
+
+    files = [("a.bin", onehot(3)), ("b.bin", onehot(5)), ("c.bin", onehot(7)), ("d.bin", onehot(1, 0.4))]
+    folder = tmp_path / "ic" / "accuracy"
+    folder.mkdir(parents=True)
+    (folder / "log.txt").write_text(_eembc_accuracy_log(files))
+    (folder / "results.txt").write_text("00187.219 ulp-mlperf: Top-1: 75.0%\n")
+    assert main(["tiny", "score", str(folder)]) == 0
+    assert "--labels" in capsys.readouterr().out  # no ground truth: not recomputed
+    (tmp_path / "y_labels.csv").write_text("a.bin, 10, 3\nb.bin, 10, 5\nc.bin, 10, 7\nd.bin, 10, 1\n")
+    assert main(["tiny", "score", str(folder), "--labels", str(tmp_path / "y_labels.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "\nTop-1: 75.0%\n" in out and "matches the figures in results.txt" in out  # d.bin: 0.4 < 0.6
