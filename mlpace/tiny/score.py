@@ -11,6 +11,8 @@ Reads three formats:
   blocks (``# Inferences``, ``Runtime``) and energy lines (``N iterations. Elapsed time =
   T,total energy = E``).
 * ``results.txt`` files (EEMBC, mlpace): their per-window blocks, recomputed.
+* mlpace energy sessions' ``energy_captures.npz``: each window's raw monitor samples and
+  timestamp edges, integrated again.
 
 The score is recomputed (median over windows, Top-1 / AUC from per-file outputs and a
 ``y_labels.csv``), never copied from a summary line; a ``results.txt`` beside the log is
@@ -30,6 +32,7 @@ import numpy as np
 from mlpace.errors import DataError
 from mlpace.tiny import benchmarks
 from mlpace.tiny import protocol as p
+from mlpace.tiny.energy import CAPTURES_FILE
 from mlpace.tiny.results import PerfWindow, TinyResult, latest_session, official_lines, results_lines
 
 MODES = ("performance", "accuracy", "energy")
@@ -349,6 +352,8 @@ def score_folder(folder: Path, *, mode: str | None = None, benchmark: str | None
         score.reported = read_reported(res_text)
     if mode == "accuracy":
         _score_accuracy(score, t, bench, folder, labels)
+    elif mode == "energy" and (folder / CAPTURES_FILE).is_file():
+        _score_captures(score, folder / CAPTURES_FILE)
     else:
         _score_windows(score, t, blocks_log, read_window_blocks(res_text), mode)
     if not score.result.windows and mode != "accuracy" and not score.notes:
@@ -400,6 +405,17 @@ def _score_windows(score: Score, t: Transcript, log_blocks: WindowBlocks, res_bl
         else:
             score.notes.append("no per-window energy found (EnergyRunner trace files are not decoded): energy "
                                "not re-scored")
+
+
+def _score_captures(score: Score, path: Path) -> None:
+    """mlpace energy sessions keep each window's raw monitor samples: integrate them again."""
+    from mlpace.tiny.energy import load_captures, window_energy
+
+    score.fmt = f"raw monitor samples ({path.name})"
+    for k, (n, cap) in enumerate(load_captures(path), 1):
+        we = window_energy(cap, n)
+        score.result.windows.append(PerfWindow(index=k, file="", n=n, runtime_s=we.time_s, energy_uj=we.energy_uj,
+                                               start_s=cap.edges_s[-2]))
 
 
 def _from_blocks(r: TinyResult, b: WindowBlocks) -> None:
