@@ -162,3 +162,20 @@ def test_eembc_accuracy_log_with_labels(tmp_path, capsys):
     assert main(["tiny", "score", str(folder), "--labels", str(tmp_path / "y_labels.csv")]) == 0
     out = capsys.readouterr().out
     assert "\nTop-1: 75.0%\n" in out and "matches the figures in results.txt" in out  # d.bin: 0.4 < 0.6
+
+
+def test_mlcommons_runner_performance_blocks(tmp_path, capsys):
+    """Window blocks as the mlcommons/tiny runner's script.py prints them (MMDD.HHMMSS prefix)."""
+    folder = tmp_path / "vww" / "performance"
+    folder.mkdir(parents=True)
+    lines = ["Logging initialized. Writing output to sessions/20250612_122118/log.txt"]
+    for k, runtime in enumerate([10.52, 10.61, 10.49, 10.55, 10.58], 1):
+        lines += [f"0612.1221{k:02d} ulp-mlperf: Performance results for window {k}:",
+                  f"0612.1221{k:02d} ulp-mlperf:   # Inferences : {20:>13}",
+                  f"0612.1221{k:02d} ulp-mlperf:   Runtime      : {runtime:>10.3f} sec.",
+                  f"0612.1221{k:02d} ulp-mlperf:   Throughput   : {20 / runtime:>10.3f} inf./sec.",
+                  f"0612.1221{k:02d} ulp-mlperf:   m-results    : [0.1, 0.9]"]
+    (folder / "log.txt").write_text("\n".join(lines) + "\n")
+    assert main(["tiny", "score", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert f"\nMedian throughput is {20 / 10.55:.3f} inf./sec.\n" in out and "mlcommons/tiny runner log" in out
