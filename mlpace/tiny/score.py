@@ -94,6 +94,7 @@ class Transcript:
     model: str | None = None
     mode_hint: str | None = None
     device_name: str = ""
+    dataset: str | None = None  # mlpace transcripts name their data set folder
     last_time: float = 0.0
     fmt: str = "transcript"
 
@@ -183,6 +184,8 @@ def read_transcript(text: str) -> Transcript:
                 t.infers[-1].discarded = True
             elif body.startswith("timestamp mode energy"):
                 t.mode_hint = "energy"
+            elif body.startswith("dataset "):
+                t.dataset = body[len("dataset "):]
             continue
         if source == "io" and body.startswith(p.DUT_PREFIX):
             body = body[len(p.DUT_PREFIX):]
@@ -448,8 +451,10 @@ def _score_accuracy(score: Score, t: Transcript, bench, folder: Path, labels: Pa
     if not infers:
         score.notes.append("no m-results-[...] lines in the transcript: accuracy not re-scored")
         return
-    labels = labels or next((c for c in (folder / "y_labels.csv", folder.parent / "y_labels.csv") if c.is_file()),
-                            None)
+    candidates = [folder / "y_labels.csv", folder.parent / "y_labels.csv"]
+    if t.dataset:
+        candidates.append(Path(t.dataset) / "y_labels.csv")  # the set an mlpace run read
+    labels = labels or next((c for c in candidates if c.is_file()), None)
     if labels is None:
         score.notes.append(f"{len(infers)} inference results found, but no y_labels.csv: give --labels "
                            "PATH/y_labels.csv to re-score accuracy")

@@ -99,15 +99,18 @@ def test_mlpace_sessions_rescore_to_the_runs_own_figures(board, tmp_path):
     bench = benchmarks.get("ic")
     data = dataset.write_dataset(bench, benchmarks.accuracy_samples(bench, limit=20), tmp_path / "data")
     acc = run(make_config(benchmark="ic", mode="accuracy", port=b.port, results_dir=tmp_path, dataset_dir=data))
-    scores = {s.result.mode: s for s in score_path(tmp_path, labels=data / "y_labels.csv")}
+    scores = {s.result.mode: s for s in score_path(tmp_path)}  # labels: the data set the log names
     assert set(scores) == {"performance", "accuracy"}
     p = scores["performance"]
     assert p.source == Path(perf.folder) / "log.txt" and not p.disagreements()
     assert math.isclose(p.result.median_throughput, perf.median_throughput, rel_tol=1e-12)
     a = scores["accuracy"]
     assert a.result.files == 20 and a.result.top1 == acc.top1 and not a.disagreements()
+    (data / "y_labels.csv").rename(data / "moved.csv")
     [no_labels] = score_path(Path(acc.folder))
     assert any("--labels" in n for n in no_labels.notes)
+    [given] = score_path(Path(acc.folder), labels=data / "moved.csv")
+    assert given.result.top1 == acc.top1
 
 
 def test_unreadable_inputs_are_one_line_errors(tmp_path, capsys):
