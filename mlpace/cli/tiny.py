@@ -175,13 +175,15 @@ def devices_cmd(
                                    "repeatable"),
     baud: int = typer.Option(115200, help="baud rate of the probe (9600 for energy-mode boards)"),
     timeout: float = typer.Option(2.0, help="seconds to wait for an answer per port"),
+    monitors: bool = typer.Option(True, "--monitors/--no-monitors", help="also ask silent ports 'powershield' "
+                                  "(an STM32 LPM01A energy monitor)"),
 ) -> None:
-    """List serial ports (USB VID:PID) and what answers 'name%' on each."""
+    """List serial ports (USB VID:PID) and what answers 'name%' (or 'powershield') on each."""
     from mlpace.tiny.discover import discover
 
     if timeout <= 0:
         raise ConfigError(f"--timeout must be > 0, got {timeout}")
-    ports = discover(scan, baud, timeout)
+    ports = discover(scan, baud, timeout, monitors=monitors)
     table = Table(title=f"serial ports (probed with name% at {baud} baud)")
     for col in ("port", "VID:PID", "description", "answers"):
         table.add_column(col, overflow="fold")
