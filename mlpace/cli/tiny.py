@@ -35,7 +35,8 @@ def _board(benchmark: str, mode: str, baud: Optional[int], pace: bool, jitter: f
     if mode not in ("performance", "energy"):
         raise ConfigError(f"simulator --mode must be performance or energy, got {mode!r}")
     if monitor not in ("mlpace", "lpm01a"):
-        raise ConfigError(f"the simulator's --monitor is mlpace or lpm01a (a Joulescope is a USB device), got {monitor!r}")
+        raise ConfigError(f"the simulator's --monitor is mlpace or lpm01a (a Joulescope is a USB device), "
+                          f"got {monitor!r}")
     bench = benchmarks.get(benchmark)
     try:
         cost = CostModel(macs=bench.macs, macs_per_s=macs_per_s, jitter=jitter)
@@ -250,9 +251,11 @@ def data_cmd(
 @sub.command("score")
 def score_cmd(
     path: Path = typer.Argument(..., help="a log.txt (serial transcript), a results.txt, a run folder or a "
-                                "results tree, from mlpace, the EEMBC runner/EnergyRunner or the mlcommons/tiny runner"),
+                                "results tree, from mlpace, the EEMBC runner/EnergyRunner or the mlcommons/tiny "
+                                "runner"),
     mode: Optional[str] = typer.Option(None, help="performance, accuracy or energy (default: from the folder or log)"),
-    benchmark: Optional[str] = typer.Option(None, "--benchmark", "-b", help="default: from m-model-[...] or the folder"),
+    benchmark: Optional[str] = typer.Option(None, "--benchmark", "-b",
+                                            help="default: from m-model-[...] or the folder"),
     labels: Optional[Path] = typer.Option(None, help="y_labels.csv for accuracy (default: beside the log)"),
     write: bool = typer.Option(False, "--write", help="write the re-scored results.txt beside the log"),
     force: bool = typer.Option(False, "--force", help="with --write: replace an existing results.txt"),
@@ -273,7 +276,8 @@ def score_cmd(
             console.print(f"  note: {note}", markup=False, highlight=False, soft_wrap=True)
         if r.mode != "accuracy" and r.windows and not r.compliant:
             console.print(f"  note: not MLPerf-compliant windows ({len(r.windows)} windows, shortest "
-                          f"{min(w.runtime_s for w in r.windows):.3f} s; 5 of >= 10 s required)", markup=False, soft_wrap=True)
+                          f"{min(w.runtime_s for w in r.windows):.3f} s; 5 of >= 10 s required)",
+                          markup=False, soft_wrap=True)
         diffs = s.disagreements()
         if s.reported:
             if diffs:

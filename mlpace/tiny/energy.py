@@ -95,10 +95,10 @@ def load_captures(path) -> list[tuple[int, Capture]]:
         k = 0
         while f"w{k}_n" in z:
             vs = z[f"w{k}_voltage_samples"] if f"w{k}_voltage_samples" in z else None
-            out.append((int(z[f"w{k}_n"]), Capture(rate_hz=float(z[f"w{k}_rate_hz"]),
-                                                    voltage_v=float(z[f"w{k}_voltage_v"]),
-                                                    current_a=z[f"w{k}_current_a"],
-                                                    edges_s=[float(e) for e in z[f"w{k}_edges_s"]], voltage_samples=vs)))
+            cap = Capture(rate_hz=float(z[f"w{k}_rate_hz"]), voltage_v=float(z[f"w{k}_voltage_v"]),
+                          current_a=z[f"w{k}_current_a"], edges_s=[float(e) for e in z[f"w{k}_edges_s"]],
+                          voltage_samples=vs)
+            out.append((int(z[f"w{k}_n"]), cap))
             k += 1
     return out
 

@@ -113,7 +113,7 @@ def run(config: RunConfig, progress: Progress | None = None, monitor: EnergyMoni
     started = datetime.now()
     result = TinyResult(benchmark=bench.name, model_id=bench.model_id, mode=config.mode, system=config.system or "",
                         min_window_s=config.min_window_s, required_windows=config.windows,
-                        notes=[f"{bench.data_note}; {benchmarks.NOT_COMPARABLE}."] if config.dataset_dir is None else [])
+                        notes=[] if config.dataset_dir else [f"{bench.data_note}; {benchmarks.NOT_COMPARABLE}."])
     data_dir = config.dataset_dir or dataset.default_dataset(bench)
     samples = dataset.read_dataset(bench, data_dir)
     transcript.note(f"dataset {Path(data_dir).resolve()}")  # where `mlpace tiny score` finds y_labels.csv

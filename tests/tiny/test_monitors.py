@@ -43,9 +43,11 @@ def test_simulated_lpm01a_answers_byte_for_byte(board):
             time.sleep(0.1)
             return port.read(port.in_waiting)
 
-        assert ask(b"volt 3000m\r\n") == b"PowerShield > error volt 3000m\r\nError detail: board in standalone mode: send 'htc' first\r\n"
+        assert ask(b"volt 3000m\r\n") == (b"PowerShield > error volt 3000m\r\n"
+                                          b"Error detail: board in standalone mode: send 'htc' first\r\n")
         assert ask(b"htc\r\n") == b"PowerShield > ack htc\r\n"
-        assert ask(b"volt 5000m\r\n") == b"PowerShield > error volt 5000m\r\nError detail: voltage out of range [1800m; 3300m]\r\n"
+        assert ask(b"volt 5000m\r\n") == (b"PowerShield > error volt 5000m\r\n"
+                                          b"Error detail: voltage out of range [1800m; 3300m]\r\n")
         assert ask(b"freq 1k\r\n") == b"PowerShield > ack freq 1k\r\n"
         assert ask(b"start\r\n").startswith(b"PowerShield > ack start\r\n")
         b.clock.advance(1_500_000)

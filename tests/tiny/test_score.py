@@ -141,7 +141,8 @@ def _eembc_accuracy_log(files_and_outputs) -> str:
         t += 1
         lines += [f'{t:09.3f} parser: Command "bload dut "C:\\Users\\x\\datasets\\ic01\\{name}""',
                   f'{t:09.3f} parser: m-bload-done', f'{t:09.3f} parser: Command "dut infer 1 0"',
-                  f'{t:09.3f} dut: m-warmup-start-0', f'{t:09.3f} dut: m-warmup-done', f'{t:09.3f} dut: m-infer-start-1',
+                  f'{t:09.3f} dut: m-warmup-start-0', f'{t:09.3f} dut: m-warmup-done',
+                  f'{t:09.3f} dut: m-infer-start-1',
                   f'{t:09.3f} dut: m-lap-us-1000', f'{t:09.3f} dut: m-lap-us-57000', f'{t:09.3f} dut: m-infer-done',
                   f'{t:09.3f} dut: m-results-[{",".join(f"{v:.3f}" for v in out)}]', f'{t:09.3f} dut: m-ready']
     return "\n".join(lines) + "\n"
