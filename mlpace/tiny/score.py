@@ -13,6 +13,9 @@ Reads three formats:
 * ``results.txt`` files (EEMBC, mlpace): their per-window blocks, recomputed.
 * mlpace energy sessions' ``energy_captures.npz``: each window's raw monitor samples and
   timestamp edges, integrated again.
+* EnergyRunner energy folders' ``trace1-timestamps.json``: the window times from the
+  monitor's edges (the energy per window is taken from results.txt; the ``.bin`` trace is
+  not decoded).
 
 The score is recomputed (median over windows, Top-1 / AUC from per-file outputs and a
 ``y_labels.csv``), never copied from a summary line; a ``results.txt`` beside the log is
@@ -38,6 +41,7 @@ from mlpace.tiny.results import PerfWindow, TinyResult, latest_session, official
 MODES = ("performance", "accuracy", "energy")
 LOG_FILE = "log.txt"
 RESULTS_FILE = "results.txt"
+TIMESTAMPS_GLOB = "trace*-timestamps.json"  # EnergyRunner: the monitor's timestamp edges, in seconds
 REL_TOLERANCE = 5e-4  # reported vs recomputed: agree to the printed 3 decimals (and rounding)
 
 _STAMPED = re.compile(r"^\s*(\d+\.\d+)\s+([A-Za-z][\w-]*):\s?(.*)$")  # 00434.426 ulp-mlperf: text
@@ -357,6 +361,8 @@ def score_folder(folder: Path, *, mode: str | None = None, benchmark: str | None
         _score_accuracy(score, t, bench, folder, labels)
     elif mode == "energy" and (folder / CAPTURES_FILE).is_file():
         _score_captures(score, folder / CAPTURES_FILE)
+    elif mode == "energy" and sorted(folder.glob(TIMESTAMPS_GLOB)):
+        _score_energyrunner(score, t, sorted(folder.glob(TIMESTAMPS_GLOB))[0], read_window_blocks(res_text))
     else:
         _score_windows(score, t, blocks_log, read_window_blocks(res_text), mode)
     if not score.result.windows and mode != "accuracy" and not score.notes:
@@ -419,6 +425,31 @@ def _score_captures(score: Score, path: Path) -> None:
         we = window_energy(cap, n)
         score.result.windows.append(PerfWindow(index=k, file="", n=n, runtime_s=we.time_s, energy_uj=we.energy_uj,
                                                start_s=cap.edges_s[-2]))
+
+
+def _score_energyrunner(score: Score, t: Transcript, timestamps: Path, res_blocks: WindowBlocks) -> None:
+    """EnergyRunner energy folders: window times from the monitor's timestamp edges
+    (``trace1-timestamps.json``: one edge at the start, then two per window), N from the log
+    (or results.txt), energy per window from results.txt (its ``.bin`` trace is not decoded)."""
+    import json
+
+    try:
+        edges = [float(x) for x in json.loads(timestamps.read_text(encoding="utf-8"))]
+    except (OSError, ValueError, TypeError) as exc:
+        raise DataError(f"{timestamps}: not a JSON list of edge times ({exc})") from None
+    ns = [i.n for i in t.infers if not i.discarded] or [n for _, n, _ in res_blocks.perf]
+    if not ns or len(edges) < 2 * len(ns):
+        raise DataError(f"{timestamps}: {len(edges)} edges for {len(ns)} windows (2 per window needed)")
+    pairs = edges[len(edges) - 2 * len(ns):]
+    energy = {k: (start, uj) for k, (_, start, _, uj) in enumerate(res_blocks.energy)}
+    for k, n in enumerate(ns):
+        a, b = pairs[2 * k], pairs[2 * k + 1]
+        start, uj = energy.get(k, (a, None))
+        score.result.windows.append(PerfWindow(index=k + 1, file="", n=n, runtime_s=b - a, energy_uj=uj, start_s=a))
+    score.fmt = f"EnergyRunner timestamps ({timestamps.name})" + (
+        " + results.txt energy blocks" if res_blocks.energy else "")
+    if not res_blocks.energy:
+        score.notes.append("EnergyRunner's energy trace (.bin) is not decoded: energy not re-scored")
 
 
 def _from_blocks(r: TinyResult, b: WindowBlocks) -> None:

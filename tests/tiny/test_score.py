@@ -46,10 +46,14 @@ def test_counter_wrap_inside_a_window_scores_the_same(tmp_path, capsys):
     assert [w.runtime_s for w in wrapped.result.windows] == [w.runtime_s for w in plain.result.windows]
 
 
-def test_energy_results_txt_of_another_runner_is_recomputed(capsys):
+def test_energy_folder_of_energyrunner_is_recomputed(capsys):
+    """Window times from EnergyRunner's trace1-timestamps.json (edge pairs after the first edge)."""
     assert main(["tiny", "score", str(GOLDEN / "energy")]) == 0
     out = capsys.readouterr().out
     assert "Median energy cost is 7615.350 uJ/inf." in out and "Median throughput is 18.283 inf./sec." in out
+    assert "EnergyRunner timestamps (trace1-timestamps.json)" in out and "matches the figures in results.txt" in out
+    [s] = score_path(GOLDEN / "energy")
+    assert [round(w.runtime_s, 3) for w in s.result.windows] == [10.943, 10.939, 10.939, 10.941, 10.938]
 
 
 def test_a_tampered_median_is_reported_and_fails(tmp_path, capsys):
