@@ -110,6 +110,7 @@ def derive(settings: TestSettings, qsl_total: int, qsl_performance: int) -> Effe
             spq = max(s.min_query_count, by_duration, 1)
         min_query_count = 1
         target_duration_ms = 0
+    _check_plan_size(scenario, s, int(spq), float(target_qps), int(min_query_count))
     return EffectiveSettings(
         scenario=scenario,
         mode=TestMode(s.mode),
@@ -139,6 +140,25 @@ def derive(settings: TestSettings, qsl_total: int, qsl_performance: int) -> Effe
         sample_concatenate_permutation=s.sample_concatenate_permutation,
         sut_timeout_ms=s.sut_timeout_ms,
     )
+
+
+# A plan holds an int64 per sample; settings asking for more are refused up front
+# (the official LoadGen would try to allocate them).
+MAX_PLAN_SAMPLES = 1 << 31
+
+
+def _check_plan_size(scenario: TestScenario, s: TestSettings, spq: int, target_qps: float,
+                     min_query_count: int) -> None:
+    if scenario is TestScenario.Offline:
+        planned = float(spq)
+        what = f"offline_expected_qps={s.offline_expected_qps:g}, min_duration_ms={s.min_duration_ms}"
+    else:
+        factor = 1 if scenario is TestScenario.Server else 2
+        planned = max(float(min_query_count), factor * s.min_duration_ms / 1000.0 * target_qps) * spq
+        what = f"target QPS {target_qps:g}, min_duration_ms={s.min_duration_ms}, min_query_count={min_query_count}"
+    if planned > MAX_PLAN_SAMPLES:
+        raise ConfigError(f"{what} ask for about {planned:.3g} samples in one run; at most "
+                          f"{MAX_PLAN_SAMPLES} (2**31) are supported")
 
 
 def requested_items(settings: TestSettings) -> list[tuple[str, object]]:

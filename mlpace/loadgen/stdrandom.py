@@ -27,6 +27,7 @@ the C++ calls do.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
@@ -35,6 +36,7 @@ _TWO32 = 1 << 32
 _BELOW_ONE = float(np.nextafter(1.0, 0.0))
 
 
+@lru_cache(maxsize=64)
 def _init_genrand(seed: int) -> np.ndarray:
     """The 624-word state ``std::mt19937(seed)`` starts from (``seed`` taken mod 2**32)."""
     key = np.empty(624, dtype=np.uint32)
@@ -52,7 +54,7 @@ class Stream:
     def __init__(self, seed: int) -> None:
         self._bitgen = np.random.MT19937()
         self._bitgen.state = {"bit_generator": "MT19937",
-                              "state": {"key": _init_genrand(seed), "pos": 624}}
+                              "state": {"key": _init_genrand(int(seed) % _TWO32).copy(), "pos": 624}}
         self._buf = np.empty(0, dtype=np.uint64)
         self._pos = 0
         self.consumed = 0  # words handed out so far (for tests and diagnostics)
