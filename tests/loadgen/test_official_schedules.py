@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -183,3 +184,32 @@ def test_mlpace_run_matches_the_official_run(runs, name):
         assert ours["accuracy"] == official["accuracy"]
     else:
         assert [x for x in ours["accuracy"] if x[0] <= done] == [x for x in official["accuracy"] if x[0] <= done]
+
+
+_DECODER = json.JSONDecoder()
+
+
+def _raw_values(path: Path) -> list[tuple[str, str]]:
+    """``(key, value as written)`` for every detail-log line: the number text itself."""
+    out = []
+    for line in path.read_text().splitlines():
+        if line.startswith(":::MLLOG "):
+            key = json.loads(line[len(":::MLLOG "):])["key"]
+            at = line.index('"value": ') + len('"value": ')
+            _, end = _DECODER.raw_decode(line, at)
+            out.append((key, line[at:end]))
+    return out
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_detail_log_values_are_written_as_officially(runs, name):
+    """Every requested_/effective_/generated_ value has the official text (``0.95``, ``500``,
+    ``3333.33``, ``1e+06``); every measured float has at most 6 significant digits."""
+    official = _raw_values(runs["official"] / name / "mlperf_log_detail.txt")
+    ours = _raw_values(runs["mlpace"] / name / "mlperf_log_detail.txt")
+    settled = ("requested_", "effective_", "generated_", "qsl_reported_")
+    assert [kv for kv in ours if kv[0].startswith(settled)] == [kv for kv in official if kv[0].startswith(settled)]
+    official_keys = {k for k, _ in official}
+    for key, text in ours:
+        if key.startswith("result_") and key in official_keys and re.fullmatch(r"-?[0-9]*[.e][0-9.e+-]*", text):
+            assert "%.6g" % float(text) == text, (key, text)
