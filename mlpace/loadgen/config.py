@@ -20,11 +20,15 @@ in the tests):
 * ``ttft_latency`` / ``tpot_latency`` are read only when ``use_token_latencies`` is on,
   ``token_latency_scaling_factor`` only when ``infer_token_latencies`` is on.
 
-Where the official parser silently drops or mangles input (``key=value`` without
-spaces, an unknown key or scenario, ``0.5`` given to a whole-number key, ``010``
-read as octal, a trailing comment), mlpace raises ``ConfigError`` naming the file,
-line, key and what is allowed, so a conf file never means something else here than
-it does officially.
+Lines and words are cut as the official parser cuts them, on the file's bytes: lines
+end at a line feed only; words end at the C locale's spaces (space, tab, CR, VT, FF). Where the
+official parser silently drops or mangles input (``key=value`` without spaces, an
+unknown key or scenario, ``0.5`` given to a whole-number key, ``010`` read as octal,
+``1e30`` read as 1, a number past 64 bits wrapped, a trailing comment, CR or
+U+2028 used as a line end, a non-ASCII space), mlpace raises ``ConfigError`` naming
+the file, line, key and what is allowed, so a conf file never means something else
+here than it does officially. The keys of the official TEST07/TEST09 audit.config
+files that LoadGen stores but never reads are accepted and returned by ``audit_values``.
 """
 
 from __future__ import annotations
@@ -35,11 +39,15 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from mlpace.errors import ConfigError
-from mlpace.loadgen.settings import TestMode, TestScenario, TestSettings
+
+if TYPE_CHECKING:  # settings.py imports this module (TestSettings.FromConfig): no runtime import back
+    from mlpace.loadgen.settings import TestSettings
 
 SCENARIOS = ("SingleStream", "MultiStream", "Server", "Offline")
+MODES = ("SubmissionRun", "AccuracyOnly", "PerformanceOnly", "FindPeakPerformance")  # conf values 0..3
 
 MULTIPLE_CONF_WARNING = "Multiple conf files are used. This is not valid for official submission."
 AUDIT_CONFIG_WARNING = (
@@ -325,10 +333,10 @@ def _convert(key: str, kind: str, value: str, scale: float, source: str, line: i
                     f"value {value!r} overflows 64 bits once scaled to {scale:g}x (the official"
                     " LoadGen would wrap it around)")
     if kind == "mode":
-        if whole not in {m.value for m in TestMode}:
-            allowed = ", ".join(f"{m.value} ({m.name})" for m in TestMode)
+        if whole >= len(MODES):
+            allowed = ", ".join(f"{i} ({name})" for i, name in enumerate(MODES))
             raise _fail(source, line, full, f"value {value!r} is not a mode; allowed: {allowed}")
-        return TestMode(whole)
+        return whole  # TestSettings turns it into its TestMode
     if kind in ("flag", "flag1"):
         if whole not in (0, 1):
             raise _fail(source, line, full, f"value {value!r} must be 0 or 1")
@@ -338,15 +346,13 @@ def _convert(key: str, kind: str, value: str, scale: float, source: str, line: i
 
 # --------------------------------------------------------------------------- applying
 def _scenario_name(scenario) -> str:
-    if isinstance(scenario, TestScenario):
-        return scenario.name
-    name = getattr(scenario, "name", scenario)
+    name = getattr(scenario, "name", scenario)  # TestScenario (ours or the official) or a name
     if isinstance(name, str) and name in SCENARIOS:
         return name
     raise ConfigError(f"unknown scenario {scenario!r}; allowed: {', '.join(SCENARIOS)}")
 
 
-def _apply(settings: TestSettings, conf: ConfFile, model: str, scenario: str,
+def _apply(settings: "TestSettings", conf: ConfFile, model: str, scenario: str,
            conf_type: int) -> list[str]:
     """Apply ``conf`` to ``settings`` all at once (nothing changes if a value is refused)."""
     warnings = list(conf.warnings) if conf_type != MLPERF_CONF else []
@@ -424,7 +430,7 @@ def _builtin_parsed() -> ConfFile:
     return parse_conf(builtin_mlperf_conf(), "mlperf.conf (bundled)")
 
 
-def from_config(settings: TestSettings, path: str | os.PathLike, model: str, scenario,
+def from_config(settings: "TestSettings", path: str | os.PathLike, model: str, scenario,
                 conf_type: int = USER_CONF) -> list[str]:
     """Apply a conf file to ``settings`` as the official ``FromConfig`` does; return warnings.
 
@@ -455,7 +461,7 @@ def from_config(settings: TestSettings, path: str | os.PathLike, model: str, sce
             else:
                 warnings.append(MULTIPLE_CONF_WARNING)
             warnings += _apply(trial, conf, model, scen, USER_CONF)
-            for field in TestSettings.model_fields:
+            for field in type(settings).model_fields:
                 setattr(settings, field, getattr(trial, field))
             settings._user_conf_loads += 1
         else:
@@ -464,7 +470,7 @@ def from_config(settings: TestSettings, path: str | os.PathLike, model: str, sce
     return warnings
 
 
-def apply_audit_config(settings: TestSettings, path: str | os.PathLike, model: str,
+def apply_audit_config(settings: "TestSettings", path: str | os.PathLike, model: str,
                        scenario) -> list[str]:
     """Apply an audit.config on top of everything else (official audit rules).
 
