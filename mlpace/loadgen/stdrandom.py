@@ -177,7 +177,8 @@ def exponential(stream: Stream, count: int, rate: float) -> np.ndarray:
     gaps = -logs / rate
     ns = gaps * 1e9
     frac = ns - np.floor(ns)
-    close = np.flatnonzero((frac < 1e-5) | (frac > 1 - 1e-5))
+    tol = 1e-6 + np.abs(ns) * 1e-14  # far more than a last-bit change of the log can move
+    close = np.flatnonzero((frac < tol) | (frac > 1 - tol))
     for j in close.tolist():
         gaps[j] = -math.log(x[j]) / rate
     return gaps
