@@ -68,7 +68,7 @@ def derive(settings: TestSettings, qsl_total: int, qsl_performance: int) -> Effe
             f"QSL performance_sample_count must be > 0 (got {qsl_performance}); "
             "set it or performance_sample_count_override"
         )
-    perf_count = min(perf_count, qsl_total) if not s.performance_sample_count_override else perf_count
+    # logged unclamped, as officially; the performance set holds min(perf_count, total) samples
     acc_count = s.accuracy_sample_count_override or qsl_total
 
     scenario = TestScenario(s.scenario)

@@ -191,6 +191,10 @@ def _generate(eff: EffectiveSettings, loaded: np.ndarray, accuracy: bool) -> Que
     else:
         ts, duration = _constant_timeline(eff, gen_ns, min_q, bump)
     n = len(ts)
+    if n == 0:
+        raise ConfigError(f"no queries to generate: a set of {set_len} samples holds no whole query of "
+                          f"{spq} samples (performance_sample_count={eff.performance_sample_count}, "
+                          f"QSL of {set_len - _padding(eff)} loaded samples)")
 
     same = eff.performance_issue_same_index
     if multistream:
