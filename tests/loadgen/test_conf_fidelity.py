@@ -100,7 +100,8 @@ def _file(draw):
     return text
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=_file(), scenario=st.sampled_from(SCENARIOS))
 def test_generated_conf_files_never_read_differently(tmp_path, text, scenario):
     path = tmp_path / "gen.conf"
