@@ -61,7 +61,7 @@ def find_peak(settings, total, perf, performance_run, detail):
     detail.point("generic_message",
                  f"FindPeakPerformance: Found boundaries: [{field(lower)}, {field(upper)})")
     while math.floor(lower * scale) + 1 < math.floor(upper * scale):
-        mid = (lower + upper) / 2
+        mid = lower + (upper - lower) / 2  # the official MidOfBoundaries, rounding included
         ok, r = attempt(mid, "FindPeakPerformanceBinarySearch: Testing the mid value of bounds "
                         f"[{field(lower)}, {field(upper)}): {field(mid)}")
         if ok:

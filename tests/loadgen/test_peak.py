@@ -74,7 +74,7 @@ def test_find_peak_converges_below_capacity(tmp_path, monkeypatch):
     mids = [m for m in search if m.startswith("FindPeakPerformanceBinarySearch: Testing the mid value "
                                                 "of bounds [")]
     assert mids and mids[0] == (f"FindPeakPerformanceBinarySearch: Testing the mid value of bounds "
-                                f"[{lower:f}, {upper:f}): {(lower + upper) / 2:f}")
+                                f"[{lower:f}, {upper:f}): {lower + (upper - lower) / 2:f}")
     assert search[-1] == f"FindPeakPerformance: Found peak performance field: {result.peak_qps:f}"
 
 
