@@ -45,3 +45,15 @@ def test_exponential_gaps_truncate_as_with_libm_log():
     assert libm_ns != numpy_ns  # the case the fix-up exists for
     gaps = stdrandom.seconds_to_ns(stdrandom.exponential(stdrandom.Stream(42), j + 1, rate))
     assert gaps[j] == libm_ns
+
+
+def test_vectorised_swaps_equal_the_step_by_step_loop():
+    rng = np.random.default_rng(7)
+    for n in [2, 3, 5, 8, 100, 8193, 20_000]:
+        for _ in range(3 if n > 1000 else 30):
+            swap_with = np.array([0] + [int(rng.integers(0, k + 1)) for k in range(1, n)])
+            expected = list(range(n))
+            for k in range(1, n):
+                p = swap_with[k]
+                expected[k], expected[p] = expected[p], expected[k]
+            assert stdrandom.apply_swaps(np.arange(n), swap_with).tolist() == expected, n
