@@ -130,25 +130,41 @@ def uniform_below(stream: Stream, ranges) -> np.ndarray:
 def shuffle(stream: Stream, values) -> np.ndarray:
     """``std::shuffle(values, engine)`` as libstdc++ does it; returns the shuffled copy."""
     arr = np.asarray(values)
-    n = len(arr)
-    if n < 2:
+    if len(arr) < 2:
         return arr.copy()
-    swap_with = np.zeros(n, dtype=np.int64)  # step k (1 <= k < n) swaps a[k] and a[swap_with[k]]
+    return apply_swaps(arr, shuffle_swaps(stream, len(arr))[0])
+
+
+def shuffle_swaps(stream: Stream, n: int, repeats: int = 1) -> np.ndarray:
+    """The swap positions of ``repeats`` successive ``std::shuffle`` calls on ``n`` elements.
+
+    Row ``r``, column ``k`` (1 <= k < n): the position step ``k`` of shuffle ``r`` swaps
+    with. When ``n * n`` fits in the engine's range, libstdc++ draws the positions of
+    elements ``i`` and ``i+1`` from one value ``x`` on ``[0, (i+1)(i+2))``
+    (``x // (i+2)``, ``x % (i+2)``), after one ``{0, 1}`` draw when ``n`` is even;
+    otherwise one draw on ``[0, k]`` per step. The ranges do not depend on the
+    values shuffled, so all the draws are one vectorised call.
+    """
+    swaps = np.zeros((repeats, n), dtype=np.int64)
+    if n < 2 or repeats == 0:
+        return swaps
     if (_TWO32 - 1) // n >= n:
-        # pairs: elements i and i+1 get their swap positions from one draw
-        start = 1
-        if n % 2 == 0:
-            swap_with[1] = uniform_below(stream, (1, 2))[0]
-            start = 2
+        start = 2 if n % 2 == 0 else 1
         i = np.arange(start, n, 2, dtype=np.uint64)
-        if len(i):
-            draws = uniform_below(stream, (i + 1) * (i + 2))
-            b1 = (i + 2).astype(np.int64)
-            swap_with[start::2] = draws // b1
-            swap_with[start + 1::2] = draws % b1
+        ranges = (i + 1) * (i + 2)
+        if start == 2:
+            ranges = np.concatenate([np.array([2], dtype=np.uint64), ranges])
+        draws = uniform_below(stream, np.tile(ranges, repeats)).reshape(repeats, len(ranges))
+        if start == 2:
+            swaps[:, 1] = draws[:, 0]
+            draws = draws[:, 1:]
+        b1 = (i + 2).astype(np.int64)
+        swaps[:, start::2] = draws // b1
+        swaps[:, start + 1::2] = draws % b1
     else:
-        swap_with[1:] = uniform_below(stream, np.arange(2, n + 1, dtype=np.uint64))
-    return apply_swaps(arr, swap_with)
+        swaps[:, 1:] = uniform_below(stream, np.tile(np.arange(2, n + 1, dtype=np.uint64),
+                                                     repeats)).reshape(repeats, n - 1)
+    return swaps
 
 
 def apply_swaps(values: np.ndarray, swap_with: np.ndarray) -> np.ndarray:
