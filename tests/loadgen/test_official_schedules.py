@@ -60,6 +60,8 @@ CASES = {
     "server_accuracy": ("Server", 90, 40, dict(mode="AccuracyOnly", server_target_qps=500)),
     "offline_perf": ("Offline", 200, 64, dict(min_duration_ms=100, min_query_count=1,
                                               offline_expected_qps=3000)),
+    "offline_perf_sampling_target": ("Offline", 200, 64, dict(min_duration_ms=100, offline_expected_qps=3000,
+                                                              accuracy_log_sampling_target=50)),
     "offline_accuracy": ("Offline", 150, 64, dict(mode="AccuracyOnly", offline_expected_qps=1000)),
     "offline_accuracy_66k": ("Offline", 66_000, 66_000, dict(mode="AccuracyOnly")),
     "ss_unique": ("SingleStream", 300, 40, dict(min_duration_ms=50, min_query_count=10,
