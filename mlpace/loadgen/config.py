@@ -20,11 +20,15 @@ in the tests):
 * ``ttft_latency`` / ``tpot_latency`` are read only when ``use_token_latencies`` is on,
   ``token_latency_scaling_factor`` only when ``infer_token_latencies`` is on.
 
-Where the official parser silently drops or mangles input (``key=value`` without
-spaces, an unknown key or scenario, ``0.5`` given to a whole-number key, ``010``
-read as octal, a trailing comment), mlpace raises ``ConfigError`` naming the file,
-line, key and what is allowed, so a conf file never means something else here than
-it does officially.
+Lines and words are cut as the official parser cuts them, on the file's bytes: lines
+end at a line feed only; words end at the C locale's spaces (space, tab, CR, VT, FF). Where the
+official parser silently drops or mangles input (``key=value`` without spaces, an
+unknown key or scenario, ``0.5`` given to a whole-number key, ``010`` read as octal,
+``1e30`` read as 1, a number past 64 bits wrapped, a trailing comment, CR or
+U+2028 used as a line end, a non-ASCII space), mlpace raises ``ConfigError`` naming
+the file, line, key and what is allowed, so a conf file never means something else
+here than it does officially. The keys of the official TEST07/TEST09 audit.config
+files that LoadGen stores but never reads are accepted and returned by ``audit_values``.
 """
 
 from __future__ import annotations
@@ -35,11 +39,15 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from mlpace.errors import ConfigError
-from mlpace.loadgen.settings import TestMode, TestScenario, TestSettings
+
+if TYPE_CHECKING:  # settings.py imports this module (TestSettings.FromConfig): no runtime import back
+    from mlpace.loadgen.settings import TestSettings
 
 SCENARIOS = ("SingleStream", "MultiStream", "Server", "Offline")
+MODES = ("SubmissionRun", "AccuracyOnly", "PerformanceOnly", "FindPeakPerformance")  # conf values 0..3
 
 MULTIPLE_CONF_WARNING = "Multiple conf files are used. This is not valid for official submission."
 AUDIT_CONFIG_WARNING = (
@@ -115,7 +123,12 @@ _RULES: tuple[_Rule, ...] = (
 # Keys the official files carry that no lookup reads (e.g. ``*.Server.target_duration``).
 _INERT_KEYS = {"target_duration": "uint"}
 
-_KIND_OF_KEY: dict[str, str] = {**_INERT_KEYS}
+# Keys of the official compliance audit.config files that LoadGen stores and never reads:
+# their verification scripts do (TEST07 accuracy threshold, TEST09 output-token bounds).
+# mlpace accepts them and hands them to the audit code (``audit_values``).
+AUDIT_ONLY_KEYS = ("test07_accuracy_threshold", "test09_min_output_tokens", "test09_max_output_tokens")
+
+_KIND_OF_KEY: dict[str, str] = {**_INERT_KEYS, **{k: "float" for k in AUDIT_ONLY_KEYS}}
 for _r in _RULES:
     _KIND_OF_KEY.setdefault(_r.key, _r.kind)
 KNOWN_KEYS = tuple(sorted(_KIND_OF_KEY))
@@ -127,8 +140,10 @@ _WHOLE_MS_KEYS = {"target_latency", "ttft_latency", "tpot_latency"}
 # Same acceptance as the official parser: the whole token must read as a C
 # ``strtoul`` (base 0) or ``strtod`` number.
 _C_UINT = re.compile(r"[+-]?(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)\Z")
-_C_DEC = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\Z")
-_C_HEX = re.compile(r"[+-]?0[xX]([0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)([pP][+-]?[0-9]+)?\Z")
+# (possessive quantifiers: a long token that fails to match fails in linear time)
+_C_DEC = re.compile(r"[+-]?+(?:[0-9]++(?:\.[0-9]*+)?+|\.[0-9]++)(?:[eE][+-]?+[0-9]++)?+\Z")
+_C_HEX = re.compile(r"[+-]?+0[xX](?:[0-9a-fA-F]++(?:\.[0-9a-fA-F]*+)?+|\.[0-9a-fA-F]++)"
+                    r"(?:[pP][+-]?+[0-9]++)?+\Z")
 _C_SPECIAL = re.compile(r"[+-]?(inf|infinity|nan(\([0-9A-Za-z_]*\))?)\Z", re.IGNORECASE)
 _C_UINT_PREFIX = re.compile(r"[+-]?(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
 
@@ -145,21 +160,30 @@ def _c_strtod(token: str) -> float | None:
     return None
 
 
+_U64_MAX = (1 << 64) - 1
+# Larger decimals than any LoadGen setting can use (QPS, latencies, percentages): a
+# clean error instead of plans with more samples than memory holds.
+_MAX_REAL = 1e15
+
+
 def _c_strtoull(token: str) -> int:
-    """What C ``strtoull(token, 0)`` returns (prefix parse, octal for a leading 0)."""
+    """What C ``strtoull(token, 0)`` returns (prefix parse, octal for a leading 0,
+    ``ULLONG_MAX`` on overflow, a leading ``-`` negating modulo 2**64)."""
     m = _C_UINT_PREFIX.match(token)
     if not m:
         return 0
     digits = m.group(1)
     if digits[:2] in ("0x", "0X"):
-        value = int(digits[2:], 16)
+        body, base, width = digits[2:].lstrip("0"), 16, 16
     elif digits.startswith("0"):
-        value = int(digits, 8)
+        body, base, width = digits.lstrip("0"), 8, 22
     else:
-        value = int(digits)
-    if token.startswith("-"):
+        body, base, width = digits, 10, 20
+    # more digits than any uint64 has: overflow, without converting a huge string
+    value = _U64_MAX if len(body) > width else min(int(body or "0", base), _U64_MAX)
+    if token.startswith("-") and value != _U64_MAX:
         value = (-value) % (1 << 64)
-    return min(value, (1 << 64) - 1)
+    return value
 
 
 def _is_number(token: str) -> bool:
@@ -201,18 +225,63 @@ def _fail(source: str, line: int, key: str | None, message: str) -> ConfigError:
     return ConfigError(f"{where}: {message}" if key is None else f"{where}: key {key!r}: {message}")
 
 
-def parse_conf(text: str, source: str = "<conf>") -> ConfFile:
-    """Parse conf-file text; ``ConfigError`` (file, line, key, allowed values) on any fault."""
+# The official reader: ``std::getline`` (lines end at "\n" only) and ``>>`` (tokens end
+# at the C locale's spaces: space, \t, \n, \v, \f, \r). Bytes, not text: U+00A0, U+0085
+# or U+2028 are neither line ends nor spaces there.
+_C_SPACES = rb" \t\n\v\f\r"
+_C_SPLIT = re.compile(rb"[ \t\n\v\f\r]+")
+_PLAIN = re.compile(rb"[\x21-\x7e]*\Z")
+
+
+def _official_line_ok(tokens: list[bytes]) -> bool:
+    """Whether the official parser accepts a line (it may still ignore it)."""
+    looking_for = 0  # 0 = key, 1 = '=', 2 = value(s)
+    for tok in tokens:
+        if tok == b"#" and looking_for != 2:
+            return True
+        if looking_for == 2:
+            if not _is_number(tok.decode("latin-1")):
+                return False
+            continue
+        if looking_for == 1 and tok != b"=":
+            return False
+        looking_for += 1
+    return True
+
+
+def parse_conf(text: str | bytes, source: str = "<conf>") -> ConfFile:
+    """Parse conf-file text; ``ConfigError`` (file, line, key, allowed values) on any fault.
+
+    Lines and tokens are cut exactly as the official parser cuts them. A line is
+    a comment when its first token is ``#`` or starts with ``#`` (the official
+    stores ``#word ...`` under a key no lookup matches, or rejects it: mlpace then
+    rejects it too). Everything else must be one ``model.scenario.key = value`` in
+    printable ASCII.
+    """
+    data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
     entries: dict[str, ConfEntry] = {}
     warnings: list[str] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        tokens = raw.split()
-        if not tokens or tokens[0].startswith("#"):
+    for number, raw_line in enumerate(data.split(b"\n"), start=1):
+        btokens = [t for t in _C_SPLIT.split(raw_line) if t]
+        if not btokens or btokens[0] == b"#":
             continue
+        if btokens[0].startswith(b"#"):
+            if _official_line_ok(btokens):
+                continue
+            raise _fail(source, number, None,
+                        "a comment needs a space after '#' (the official LoadGen reads"
+                        f" {btokens[0].decode('latin-1')!r} as a key and rejects the line)")
+        bad = next((t for t in btokens if not _PLAIN.match(t)), None)
+        if bad is not None:
+            raise _fail(source, number, None,
+                        f"only printable ASCII is allowed outside comments (got {bad!r}; the"
+                        " official LoadGen splits words at ASCII spaces only)")
+        tokens = [t.decode("ascii") for t in btokens]
+        raw = " ".join(tokens)
         if len(tokens) < 3 or tokens[1] != "=":
             raise _fail(source, number, None,
                         f"expected 'model.scenario.key = value' with spaces around '='"
-                        f" (the official LoadGen ignores or rejects {raw.strip()!r})")
+                        f" (the official LoadGen ignores or rejects {raw!r})")
         full, value = tokens[0], tokens[2]
         if len(tokens) > 3:
             extra = " ".join(tokens[3:])
@@ -248,20 +317,26 @@ def _convert(key: str, kind: str, value: str, scale: float, source: str, line: i
     if real is None:  # an integer-only spelling such as 0x1F reads the same both ways
         real = float(_c_strtoull(value))
     if kind == "float":
-        if not math.isfinite(real):
-            raise _fail(source, line, full, f"value {value!r} must be a finite number")
+        if not math.isfinite(real) or abs(real) > _MAX_REAL:
+            raise _fail(source, line, full, f"value {value!r} must be a finite number of at"
+                        f" most {_MAX_REAL:g} in magnitude")
         return real * scale
     whole = _c_strtoull(value)
-    if float(whole) != real or real < 0:
+    if float(whole) != real or real < 0 or whole == _U64_MAX:
         unit = " (whole milliseconds)" if key in _WHOLE_MS_KEYS else ""
+        read = "the largest 64-bit number" if whole == _U64_MAX else str(whole)
         raise _fail(source, line, full,
                     f"value {value!r} must be a whole number >= 0{unit}; the official"
-                    f" LoadGen would read it as {whole}")
+                    f" LoadGen would read it as {read}")
+    if whole * int(scale) > _U64_MAX:
+        raise _fail(source, line, full,
+                    f"value {value!r} overflows 64 bits once scaled to {scale:g}x (the official"
+                    " LoadGen would wrap it around)")
     if kind == "mode":
-        if whole not in {m.value for m in TestMode}:
-            allowed = ", ".join(f"{m.value} ({m.name})" for m in TestMode)
+        if whole >= len(MODES):
+            allowed = ", ".join(f"{i} ({name})" for i, name in enumerate(MODES))
             raise _fail(source, line, full, f"value {value!r} is not a mode; allowed: {allowed}")
-        return TestMode(whole)
+        return whole  # TestSettings turns it into its TestMode
     if kind in ("flag", "flag1"):
         if whole not in (0, 1):
             raise _fail(source, line, full, f"value {value!r} must be 0 or 1")
@@ -271,15 +346,13 @@ def _convert(key: str, kind: str, value: str, scale: float, source: str, line: i
 
 # --------------------------------------------------------------------------- applying
 def _scenario_name(scenario) -> str:
-    if isinstance(scenario, TestScenario):
-        return scenario.name
-    name = getattr(scenario, "name", scenario)
+    name = getattr(scenario, "name", scenario)  # TestScenario (ours or the official) or a name
     if isinstance(name, str) and name in SCENARIOS:
         return name
     raise ConfigError(f"unknown scenario {scenario!r}; allowed: {', '.join(SCENARIOS)}")
 
 
-def _apply(settings: TestSettings, conf: ConfFile, model: str, scenario: str,
+def _apply(settings: "TestSettings", conf: ConfFile, model: str, scenario: str,
            conf_type: int) -> list[str]:
     """Apply ``conf`` to ``settings`` all at once (nothing changes if a value is refused)."""
     warnings = list(conf.warnings) if conf_type != MLPERF_CONF else []
@@ -336,13 +409,13 @@ def _unused_scenario_keys(conf: ConfFile) -> list[str]:
     return out
 
 
-def _read(path) -> str:
+def _read(path) -> bytes:
     try:
-        with open(path, encoding="utf-8") as fh:
+        with open(path, "rb") as fh:
             return fh.read()
     except FileNotFoundError:
         raise ConfigError(f"conf file not found: {os.fspath(path)}") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ConfigError(f"cannot read conf file {os.fspath(path)}: {exc}") from None
 
 
@@ -357,7 +430,7 @@ def _builtin_parsed() -> ConfFile:
     return parse_conf(builtin_mlperf_conf(), "mlperf.conf (bundled)")
 
 
-def from_config(settings: TestSettings, path: str | os.PathLike, model: str, scenario,
+def from_config(settings: "TestSettings", path: str | os.PathLike, model: str, scenario,
                 conf_type: int = USER_CONF) -> list[str]:
     """Apply a conf file to ``settings`` as the official ``FromConfig`` does; return warnings.
 
@@ -388,7 +461,7 @@ def from_config(settings: TestSettings, path: str | os.PathLike, model: str, sce
             else:
                 warnings.append(MULTIPLE_CONF_WARNING)
             warnings += _apply(trial, conf, model, scen, USER_CONF)
-            for field in TestSettings.model_fields:
+            for field in type(settings).model_fields:
                 setattr(settings, field, getattr(trial, field))
             settings._user_conf_loads += 1
         else:
@@ -397,7 +470,7 @@ def from_config(settings: TestSettings, path: str | os.PathLike, model: str, sce
     return warnings
 
 
-def apply_audit_config(settings: TestSettings, path: str | os.PathLike, model: str,
+def apply_audit_config(settings: "TestSettings", path: str | os.PathLike, model: str,
                        scenario) -> list[str]:
     """Apply an audit.config on top of everything else (official audit rules).
 
@@ -416,3 +489,18 @@ def apply_audit_config(settings: TestSettings, path: str | os.PathLike, model: s
     warnings += _apply(settings, conf, "*", _scenario_name(scenario), AUDIT_CONF)
     settings._conf_warnings.extend(warnings)
     return warnings
+
+
+def audit_values(path: str | os.PathLike, scenario, model: str = "*") -> dict[str, float]:
+    """The compliance values of an audit.config that LoadGen itself does not read
+    (``test07_accuracy_threshold``, ``test09_min_output_tokens``,
+    ``test09_max_output_tokens``), looked up with the official precedence; keys
+    the file does not set are left out."""
+    conf = parse_conf(_read(path), os.fspath(path))
+    scen = _scenario_name(scenario)
+    out = {}
+    for key in AUDIT_ONLY_KEYS:
+        entry = conf.lookup(model, scen, key)
+        if entry is not None:
+            out[key] = _c_strtod(entry.value)
+    return out

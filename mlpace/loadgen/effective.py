@@ -84,7 +84,7 @@ def derive(settings: TestSettings, qsl_total: int, qsl_performance: int) -> Effe
             f"QSL performance_sample_count must be > 0 (got {qsl_performance}); "
             "set it or performance_sample_count_override"
         )
-    perf_count = min(perf_count, qsl_total) if not s.performance_sample_count_override else perf_count
+    # logged unclamped, as officially; the performance set holds min(perf_count, total) samples
     acc_count = s.accuracy_sample_count_override or qsl_total
 
     scenario = TestScenario(s.scenario)
@@ -132,6 +132,8 @@ def derive(settings: TestSettings, qsl_total: int, qsl_performance: int) -> Effe
                TestScenario.MultiStream: "multi_stream_expected_latency_ns"}.get(scenario, "server_target_qps")
         value = s.server_target_qps if scenario is TestScenario.Server else getattr(s, key)
         queries = 2.0 * s.min_duration_ms / 1000.0 * target_qps if math.isfinite(target_qps) else target_qps
+        if math.isfinite(queries):
+            queries = max(float(min_query_count), queries)  # the plan holds at least min_query_count
         if s.max_query_count and math.isfinite(queries):
             queries = min(queries, s.max_query_count)
         _check_plan_size(key, value, queries * spq, s)
@@ -166,6 +168,8 @@ def derive(settings: TestSettings, qsl_total: int, qsl_performance: int) -> Effe
     )
 
 
+# A plan holds an int64 per sample; settings asking for more are refused up front
+# (the official LoadGen would try to allocate them).
 def requested_items(settings: TestSettings) -> list[tuple[str, object]]:
     """``(name, value)`` pairs logged as ``requested_*`` (official names and order)."""
     s = settings
@@ -208,4 +212,6 @@ def requested_items(settings: TestSettings) -> list[tuple[str, object]]:
         items.append(("use_token_latencies", True))
         if scen is not TestScenario.Offline:
             items += [("server_ttft_latency", s.ttft_latency), ("server_tpot_latency", s.tpot_latency)]
-    return items
+    # the official's double fields log as doubles (8e+06) even where a default is an int here
+    floats = {name for name, f in TestSettings.model_fields.items() if f.annotation is float}
+    return [(k, float(v) if k in floats else v) for k, v in items]

@@ -170,13 +170,15 @@ def _generate(eff: EffectiveSettings, loaded: np.ndarray, accuracy: bool) -> Que
     candidates = np.arange(0, end, stride, dtype=np.int64)
     in_order = stdrandom.shuffle(sample_rng, candidates) if accuracy else None
     unique = stdrandom.shuffle(sample_rng, candidates)
-    equal = []
-    perm = np.arange(set_len, dtype=np.int64)
-    for _ in range(0, min_q, set_len):
-        perm = stdrandom.shuffle(sample_rng, perm)
-        equal.append(perm)
-
     equal_issue = eff.sample_concatenate_permutation and not accuracy
+    # the equal-issue order: successive shuffles of one index vector, drawn whether used or not
+    swaps = stdrandom.shuffle_swaps(sample_rng, set_len, len(range(0, min_q, set_len)))
+    equal = []
+    if equal_issue and not offline:
+        perm = np.arange(set_len, dtype=np.int64)
+        for row in swaps:
+            perm = stdrandom.apply_swaps(perm, row)
+            equal.append(perm)
     bump = 0
     if equal_issue:
         if offline and spq % set_len:
@@ -191,6 +193,10 @@ def _generate(eff: EffectiveSettings, loaded: np.ndarray, accuracy: bool) -> Que
     else:
         ts, duration = _constant_timeline(eff, gen_ns, min_q, bump)
     n = len(ts)
+    if n == 0:
+        raise ConfigError(f"no queries to generate: a set of {set_len} samples holds no whole query of "
+                          f"{spq} samples (performance_sample_count={eff.performance_sample_count}, "
+                          f"QSL of {set_len - _padding(eff)} loaded samples)")
 
     same = eff.performance_issue_same_index
     if multistream:

@@ -4,8 +4,8 @@
 (same attribute names, same defaults, same units: ``*_ns`` in nanoseconds,
 ``*_ms`` in milliseconds, percentiles as fractions). Assignments are validated,
 so a wrong type or an out-of-range value fails at once with the field's name.
-Conf-file parsing lives in ``config.py``; the derived, effective values used by
-a run live in ``effective.py``.
+Conf-file parsing lives in ``config.py`` (which imports nothing from here); the
+derived, effective values used by a run live in ``effective.py``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from enum import IntEnum
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from mlpace.errors import ConfigError
+from mlpace.loadgen.config import from_config
 
 
 class TestScenario(IntEnum):
@@ -156,8 +157,6 @@ class TestSettings(BaseModel):
         0 = the bundled mlperf.conf only (``path`` ignored, as officially), 2 = audit.config
         rules. Errors raise ``ConfigError``; warnings are kept in ``conf_warnings``.
         """
-        from mlpace.loadgen.config import from_config
-
         from_config(self, path, model, scenario, conf_type)
         return 0
 

@@ -27,6 +27,7 @@ the C++ calls do.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
@@ -35,6 +36,7 @@ _TWO32 = 1 << 32
 _BELOW_ONE = float(np.nextafter(1.0, 0.0))
 
 
+@lru_cache(maxsize=64)
 def _init_genrand(seed: int) -> np.ndarray:
     """The 624-word state ``std::mt19937(seed)`` starts from (``seed`` taken mod 2**32)."""
     key = np.empty(624, dtype=np.uint32)
@@ -52,7 +54,7 @@ class Stream:
     def __init__(self, seed: int) -> None:
         self._bitgen = np.random.MT19937()
         self._bitgen.state = {"bit_generator": "MT19937",
-                              "state": {"key": _init_genrand(seed), "pos": 624}}
+                              "state": {"key": _init_genrand(int(seed) % _TWO32).copy(), "pos": 624}}
         self._buf = np.empty(0, dtype=np.uint64)
         self._pos = 0
         self.consumed = 0  # words handed out so far (for tests and diagnostics)
@@ -127,33 +129,92 @@ def uniform_below(stream: Stream, ranges) -> np.ndarray:
 
 def shuffle(stream: Stream, values) -> np.ndarray:
     """``std::shuffle(values, engine)`` as libstdc++ does it; returns the shuffled copy."""
-    arr = np.array(values, copy=True)
-    n = len(arr)
-    if n < 2:
-        return arr
-    a = arr.tolist()
+    arr = np.asarray(values)
+    if len(arr) < 2:
+        return arr.copy()
+    return apply_swaps(arr, shuffle_swaps(stream, len(arr))[0])
+
+
+def shuffle_swaps(stream: Stream, n: int, repeats: int = 1) -> np.ndarray:
+    """The swap positions of ``repeats`` successive ``std::shuffle`` calls on ``n`` elements.
+
+    Row ``r``, column ``k`` (1 <= k < n): the position step ``k`` of shuffle ``r`` swaps
+    with. When ``n * n`` fits in the engine's range, libstdc++ draws the positions of
+    elements ``i`` and ``i+1`` from one value ``x`` on ``[0, (i+1)(i+2))``
+    (``x // (i+2)``, ``x % (i+2)``), after one ``{0, 1}`` draw when ``n`` is even;
+    otherwise one draw on ``[0, k]`` per step. The ranges do not depend on the
+    values shuffled, so all the draws are one vectorised call.
+    """
+    swaps = np.zeros((repeats, n), dtype=np.int64)
+    if n < 2 or repeats == 0:
+        return swaps
     if (_TWO32 - 1) // n >= n:
-        # pairs: element i and i+1 get their swap positions from one draw
-        start = 1
-        first = None
-        if n % 2 == 0:
-            first = int(uniform_below(stream, (1, 2))[0])
-            start = 2
+        start = 2 if n % 2 == 0 else 1
         i = np.arange(start, n, 2, dtype=np.uint64)
-        draws = uniform_below(stream, (i + 1) * (i + 2)) if len(i) else np.empty(0, np.int64)
-        if first is not None:
-            a[1], a[first] = a[first], a[1]
+        ranges = (i + 1) * (i + 2)
+        if start == 2:
+            ranges = np.concatenate([np.array([2], dtype=np.uint64), ranges])
+        draws = uniform_below(stream, np.tile(ranges, repeats)).reshape(repeats, len(ranges))
+        if start == 2:
+            swaps[:, 1] = draws[:, 0]
+            draws = draws[:, 1:]
         b1 = (i + 2).astype(np.int64)
-        pos1 = (draws // b1).tolist()
-        pos2 = (draws % b1).tolist()
-        for k, p1, p2 in zip(range(start, n, 2), pos1, pos2):
-            a[k], a[p1] = a[p1], a[k]
-            a[k + 1], a[p2] = a[p2], a[k + 1]
+        swaps[:, start::2] = draws // b1
+        swaps[:, start + 1::2] = draws % b1
     else:
-        pos = uniform_below(stream, np.arange(2, n + 1, dtype=np.uint64)).tolist()
-        for k, p in zip(range(1, n), pos):
-            a[k], a[p] = a[p], a[k]
-    return np.array(a, dtype=arr.dtype)
+        swaps[:, 1:] = uniform_below(stream, np.tile(np.arange(2, n + 1, dtype=np.uint64),
+                                                     repeats)).reshape(repeats, n - 1)
+    return swaps
+
+
+def apply_swaps(values: np.ndarray, swap_with: np.ndarray) -> np.ndarray:
+    """The array after ``for k in 1..n-1: swap(a[k], a[swap_with[k]])`` (``swap_with[k] <= k``).
+
+    Vectorised by following elements instead of steps. Position ``k`` is untouched
+    before step ``k``, so step ``k`` puts the original ``a[k]`` at ``swap_with[k]`` and
+    moves whatever sits at ``swap_with[k]`` to ``k``. An element therefore jumps, from
+    position ``p`` reached at step ``t``, to ``k`` = the next step after ``t`` that picks
+    ``p``; once it has jumped to ``k`` (``t == k``) that is the first step after ``k``
+    picking ``k``, a table lookup. All elements jump at once until none moves
+    (about ``ln n`` rounds).
+    """
+    n = len(values)
+    if n <= 8192:  # small: the plain loop is faster than the set-up below
+        out = values.tolist()
+        for k, p in zip(range(1, n), swap_with[1:].tolist()):
+            out[k], out[p] = out[p], out[k]
+        return np.array(out, dtype=values.dtype)
+    picked = np.asarray(swap_with, dtype=np.int64)[1:]
+    steps = np.arange(1, n, dtype=np.int64)
+    keys = picked * n + steps  # (picked position, step)
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    last = len(sorted_keys) - 1
+
+    def following(index: np.ndarray, position: np.ndarray) -> np.ndarray:
+        """The step of sorted key ``index`` if it still picks ``position``, else -1."""
+        cand = sorted_keys[np.minimum(index, last)]
+        return np.where((index <= last) & (cand // n == position), cand % n, -1)
+
+    # first step after p that picks p, for every position p
+    after_self = following(np.searchsorted(sorted_keys, np.arange(n, dtype=np.int64) * (n + 1),
+                                           side="right"), np.arange(n, dtype=np.int64))
+    # where each element lands first, and its next jump: element k >= 1 is placed at
+    # picked[k-1] by step k (the next step picking that position follows its key);
+    # element 0 waits at 0
+    rank = np.empty(n - 1, dtype=np.int64)
+    rank[order] = np.arange(n - 1, dtype=np.int64)
+    pos = np.concatenate([[0], picked])
+    jump = np.concatenate([[after_self[0]], following(rank + 1, picked)])
+    active = np.flatnonzero(jump >= 0)
+    while active.size:
+        pos[active] = jump[active]
+        jump_next = after_self[pos[active]]
+        active = active[jump_next >= 0]
+        jump[active] = jump_next[jump_next >= 0]
+    out = np.empty_like(values)
+    out[pos] = values
+    return out
 
 
 # --------------------------------------------------------------------------- reals
@@ -175,7 +236,8 @@ def exponential(stream: Stream, count: int, rate: float) -> np.ndarray:
     gaps = -logs / rate
     ns = gaps * 1e9
     frac = ns - np.floor(ns)
-    close = np.flatnonzero((frac < 1e-5) | (frac > 1 - 1e-5))
+    tol = 1e-6 + np.abs(ns) * 1e-14  # far more than a last-bit change of the log can move
+    close = np.flatnonzero((frac < tol) | (frac > 1 - tol))
     for j in close.tolist():
         gaps[j] = -math.log(x[j]) / rate
     return gaps

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -59,6 +60,8 @@ CASES = {
     "server_accuracy": ("Server", 90, 40, dict(mode="AccuracyOnly", server_target_qps=500)),
     "offline_perf": ("Offline", 200, 64, dict(min_duration_ms=100, min_query_count=1,
                                               offline_expected_qps=3000)),
+    "offline_perf_sampling_target": ("Offline", 200, 64, dict(min_duration_ms=100, offline_expected_qps=3000,
+                                                              accuracy_log_sampling_target=50)),
     "offline_accuracy": ("Offline", 150, 64, dict(mode="AccuracyOnly", offline_expected_qps=1000)),
     "offline_accuracy_66k": ("Offline", 66_000, 66_000, dict(mode="AccuracyOnly")),
     "ss_unique": ("SingleStream", 300, 40, dict(min_duration_ms=50, min_query_count=10,
@@ -76,6 +79,9 @@ CASES = {
     "ss_equal_issue": ("SingleStream", 300, 37, dict(min_duration_ms=100, min_query_count=10,
                                                      sample_concatenate_permutation=True,
                                                      single_stream_expected_latency_ns=1_000_000)),
+    "ss_equal_issue_small_qsl": ("SingleStream", 30, 100, dict(min_duration_ms=100, min_query_count=10,
+                                                               sample_concatenate_permutation=True,
+                                                               single_stream_expected_latency_ns=1_000_000)),
     "server_equal_issue": ("Server", 300, 37, dict(min_duration_ms=100, min_query_count=10,
                                                    sample_concatenate_permutation=True, server_target_qps=2000)),
     "offline_equal_issue": ("Offline", 300, 37, dict(min_duration_ms=100, sample_concatenate_permutation=True,
@@ -183,3 +189,32 @@ def test_mlpace_run_matches_the_official_run(runs, name):
         assert ours["accuracy"] == official["accuracy"]
     else:
         assert [x for x in ours["accuracy"] if x[0] <= done] == [x for x in official["accuracy"] if x[0] <= done]
+
+
+_DECODER = json.JSONDecoder()
+
+
+def _raw_values(path: Path) -> list[tuple[str, str]]:
+    """``(key, value as written)`` for every detail-log line: the number text itself."""
+    out = []
+    for line in path.read_text().splitlines():
+        if line.startswith(":::MLLOG "):
+            key = json.loads(line[len(":::MLLOG "):])["key"]
+            at = line.index('"value": ') + len('"value": ')
+            _, end = _DECODER.raw_decode(line, at)
+            out.append((key, line[at:end]))
+    return out
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_detail_log_values_are_written_as_officially(runs, name):
+    """Every requested_/effective_/generated_ value has the official text (``0.95``, ``500``,
+    ``3333.33``, ``1e+06``); every measured float has at most 6 significant digits."""
+    official = _raw_values(runs["official"] / name / "mlperf_log_detail.txt")
+    ours = _raw_values(runs["mlpace"] / name / "mlperf_log_detail.txt")
+    settled = ("requested_", "effective_", "generated_", "qsl_reported_")
+    assert [kv for kv in ours if kv[0].startswith(settled)] == [kv for kv in official if kv[0].startswith(settled)]
+    official_keys = {k for k, _ in official}
+    for key, text in ours:
+        if key.startswith("result_") and key in official_keys and re.fullmatch(r"-?[0-9]*[.e][0-9.e+-]*", text):
+            assert "%.6g" % float(text) == text, (key, text)

@@ -10,6 +10,7 @@ import pytest
 
 from mlpace.errors import ConfigError
 from mlpace.loadgen import LogSettings, SimpleQSL, complete, start_test
+from mlpace.loadgen.logs.detail import read_detail_log
 from mlpace.loadgen.settings import TestSettings as Settings
 
 SERVICE_S = 0.002  # one query at a time, 2 ms each: capacity 500 queries/s
@@ -61,11 +62,20 @@ def test_find_peak_converges_below_capacity(tmp_path, monkeypatch):
     assert result.metrics["peak_qps"] == result.peak_qps
     assert result.performance.perf_constraints_met
     assert result.performance.eff.target_qps == pytest.approx(result.peak_qps)
-    messages = [line for line in result.detail_path.read_text().splitlines() if "FindPeakPerformance" in line]
-    tried = [line for line in messages if "trying target_qps" in line]
-    assert len(tried) >= 4  # lower bound, doubling until a miss, then bisection
-    assert any("misses the latency bound" in line for line in messages)
-    assert any(f"peak target_qps={result.peak_qps:g}" in line for line in messages)
+    # the official progress messages, target_qps as std::to_string prints it
+    messages = [r["value"] for r in read_detail_log(result.detail_path) if r["key"] == "generic_message"]
+    search = [m for m in messages if m.startswith(("FindPeakPerformance", "FindBoundaries", "Starting Find"))]
+    assert search[:2] == ["Starting FindPeakPerformance mode",
+                          "FindPeakPerformance: Check validity of the base settings field: 150.000000"]
+    assert search[2] == "FindBoundaries: Checking fields [150.000000, 300.000000)"
+    found = next(m for m in search if m.startswith("FindPeakPerformance: Found boundaries: ["))
+    lower, upper = (float(x) for x in found.split("[")[1].rstrip(")").split(", "))
+    assert upper == 2 * lower
+    mids = [m for m in search if m.startswith("FindPeakPerformanceBinarySearch: Testing the mid value "
+                                                "of bounds [")]
+    assert mids and mids[0] == (f"FindPeakPerformanceBinarySearch: Testing the mid value of bounds "
+                                f"[{lower:f}, {upper:f}): {lower + (upper - lower) / 2:f}")
+    assert search[-1] == f"FindPeakPerformance: Found peak performance field: {result.peak_qps:f}"
 
 
 def test_find_peak_needs_server(tmp_path, monkeypatch):
@@ -73,3 +83,33 @@ def test_find_peak_needs_server(tmp_path, monkeypatch):
     settings = Settings.make(scenario="Offline", mode="FindPeakPerformance", min_duration_ms=0)
     with pytest.raises(ConfigError, match="FindPeakPerformance needs scenario Server"):
         start_test(QueueSUT(), SimpleQSL("q", 8, 8), settings, LogSettings(outdir=tmp_path))
+
+
+def test_find_peak_messages_match_the_official(tmp_path):
+    """Side by side: a lower bound that misses the latency bound gives the official texts."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import mlperf_loadgen  # noqa: F401  the official LoadGen must be installed: fail, never skip
+
+    harness = Path(__file__).parent / "harnesses" / "peak_lower_bound.py"
+    texts = {}
+    for module in ("mlperf_loadgen", "mlpace.compat"):
+        out = tmp_path / module
+        out.mkdir()
+        subprocess.run([sys.executable, str(harness), str(out)], cwd=out, check=True, timeout=120,
+                       env={**os.environ, "HARNESS_LOADGEN": module}, capture_output=True)
+        records = [json.loads(line[len(":::MLLOG "):]) for line in
+                   (out / "mlperf_log_detail.txt").read_text().splitlines() if line.startswith(":::MLLOG ")]
+        texts[module] = [(r["key"], r["value"]) for r in records if r["key"] in ("generic_message", "error_runtime")
+                         and ("FindPeak" in r["value"] or "FindBoundaries" in r["value"])]
+    assert texts["mlperf_loadgen"] == [
+        ("generic_message", "Starting FindPeakPerformance mode"),
+        ("generic_message", "FindPeakPerformance: Check validity of the base settings field: 100.000000"),
+        ("error_runtime", "FindPeakPerformance: Initial lower bound does not satisfy performance "
+                          "constraints, msg: Reduce target QPS to improve latency."),
+    ]
+    assert texts["mlpace.compat"] == texts["mlperf_loadgen"]

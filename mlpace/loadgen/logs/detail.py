@@ -5,11 +5,19 @@ Each line carries ``key``, ``value``, ``time_ms`` (since the log opened),
 ``metadata`` with ``is_error``/``is_warning``, ``file``, ``line_no``, ``pid``,
 ``tid`` — the layout MLPerf's submission-checker log parser reads. Lines are
 flushed as they are written, so a crashed or interrupted run keeps its log.
+
+Numbers are written as the official LoadGen writes them (a C++ ``ostream`` with
+its default precision): a float with 6 significant digits in ``%g`` form
+(``0.95``, ``500``, ``3333.33``, ``1e+06``), an integer in full, ``time_ms``
+with 6 decimals, lists and objects without spaces. Non-finite floats are
+written as JSON's ``NaN``/``Infinity`` (the official writes ``nan``/``inf``,
+which no JSON reader accepts).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
 import time
@@ -26,6 +34,14 @@ def _jsonable(value):
     if hasattr(value, "name") and hasattr(value, "value") and not isinstance(value, (int, float)):
         return value.name
     return value
+
+
+def format_value(value) -> str:
+    """The JSON text of a logged value, numbers formatted as the official LoadGen does."""
+    value = _jsonable(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return "%.6g" % value  # ostream << double, default precision 6
+    return json.dumps(value, separators=(",", ":"))
 
 
 class DetailLog:
@@ -50,22 +66,18 @@ class DetailLog:
         if warning:
             self.warnings += 1
             self.warning_messages.append(f"{key}: {value}")
-        record = {
-            "key": key,
-            "value": _jsonable(value),
-            "time_ms": round((time.perf_counter_ns() - self._t0) / 1e6, 6),
-            "namespace": "mlperf::logging",
-            "event_type": "POINT_IN_TIME",
-            "metadata": {
-                "is_error": error,
-                "is_warning": warning,
-                "file": "mlpace/loadgen",
-                "line_no": 0,
-                "pid": self._pid,
-                "tid": threading.get_native_id(),
-            },
+        metadata = {
+            "is_error": error,
+            "is_warning": warning,
+            "file": "mlpace/loadgen",
+            "line_no": 0,
+            "pid": self._pid,
+            "tid": threading.get_native_id(),
         }
-        line = ":::MLLOG " + json.dumps(record, separators=(", ", ": ")) + "\n"
+        line = (f':::MLLOG {{"key": {json.dumps(key)}, "value": {format_value(value)}, '
+                f'"time_ms": {(time.perf_counter_ns() - self._t0) / 1e6:.6f}, '
+                f'"namespace": "mlperf::logging", "event_type": "POINT_IN_TIME", '
+                f'"metadata": {json.dumps(metadata, separators=(", ", ": "))}}}\n')
         with self._lock:
             if self._fh is not None:
                 self._fh.write(line)

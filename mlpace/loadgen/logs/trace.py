@@ -32,11 +32,13 @@ def write_trace(path: Path, spans: list[tuple[str, int, int, dict]], phases: lis
         for name, start, dur, args in spans:
             emit({"name": name, "ph": "X", "pid": pid, "tid": pid,
                   "ts": round((start - origin_ns) / 1e3, 3), "dur": round(dur / 1e3, 3), "args": args})
-        seq_base = 0
+        seq_base = q_base = 0  # sequence ids run on across phases, as officially (generated counts)
         for rec in phases:
             spq = rec.plan.samples_per_query
             n = rec.issued_samples
             if n == 0:
+                seq_base += rec.plan.sample_count
+                q_base += rec.plan.query_count
                 continue
             q_of = np.arange(n) // spq
             issue = rec.issue_ns[q_of]
@@ -48,11 +50,12 @@ def write_trace(path: Path, spans: list[tuple[str, int, int, dict]], phases: lis
                 t_done = int(done[i])
                 emit({"name": "Sample", "cat": "default", "ph": "b", "pid": pid, "id": seq,
                       "ts": round((t_issue - origin_ns) / 1e3, 3),
-                      "args": {"sample_seq": seq, "query_seq": int(q_of[i]), "sample_idx": int(idx[i]),
+                      "args": {"sample_seq": seq, "query_seq": q_base + int(q_of[i]), "sample_idx": int(idx[i]),
                                "issue_start_ns": t_issue - rec.start_ns,
                                "complete_ns": (t_done - rec.start_ns) if t_done else None}})
                 if t_done:
                     emit({"name": "Sample", "cat": "default", "ph": "e", "pid": pid, "id": seq,
                           "ts": round((t_done - origin_ns) / 1e3, 3)})
-            seq_base += n
+            seq_base += rec.plan.sample_count
+            q_base += rec.plan.query_count
         fh.write("\n]}\n")
