@@ -4,7 +4,7 @@ Prints, per benchmark: wall time of an official performance run (5 windows of >=
 virtual time), the error of the measured throughput against the cost model, wall time of
 a full accuracy run, and the host's tensor-load rate over an unpaced pty.
 
-    .venv/bin/python benchmarks/tiny_runner.py [--benchmarks ic,kws] [--energy]
+    .venv/bin/python benchmarks/tiny_runner.py [--benchmarks ic,kws] [--energy [--monitor lpm01a]]
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--benchmarks", default="ic,vww,kws,ad")
     ap.add_argument("--energy", action="store_true", help="also time an energy run per benchmark")
+    ap.add_argument("--monitor", default="mlpace", choices=["mlpace", "lpm01a"],
+                    help="energy monitor protocol of the simulated board (lpm01a: the STM32 power shield's)")
     args = ap.parse_args()
     out = Path(tempfile.mkdtemp(prefix="tiny-bench-"))
     print(f"{'bench':6} {'mode':11} {'wall s':>8} {'measured':>12} {'cost model':>12} {'error %':>8}  extra")
@@ -47,10 +49,11 @@ def main() -> None:
             print(f"{name:6} {'accuracy':11} {wall:8.2f} {score:>12} {'':12} {'':8}  {r.files} files, "
                   f"{payloads} inferences, ~{rate:.0f} KiB/s loaded")
         if args.energy:
-            with SimulatedBoard(name, mode="energy", pace=False, cost=cost, noise_ma=0.2) as board:
+            with SimulatedBoard(name, mode="energy", pace=False, cost=cost, noise_ma=0.2,
+                                monitor=args.monitor) as board:
                 t0 = time.monotonic()
                 r = run(make_config(benchmark=name, mode="energy", port=board.port, monitor_port=board.monitor_port,
-                                    results_dir=out))
+                                    monitor=args.monitor, monitor_voltage_v=cost.voltage_v, results_dir=out))
                 wall = time.monotonic() - t0
                 err = (r.median_uj_per_inference / cost.energy_uj - 1) * 100
                 print(f"{name:6} {'energy':11} {wall:8.2f} {r.median_uj_per_inference:12.3f} {cost.energy_uj:12.3f} "

@@ -118,16 +118,19 @@ def run(
         atexit.register(sut.close)  # the client's loop thread and connections
         return qsl, sut
 
-    from mlpace.outdir import RunFolder
-
-    folder = RunFolder.claim(out, force)
     if ray and endpoint:
         raise ConfigError("--ray and --endpoint are two different SUTs: choose one")
     status = f"preparing {wl.name} model ({backend})" if not endpoint else f"probing {endpoint[0]}"
     if ray:
         status += f" on Ray ({ray}), {replicas} replicas"
+    with console.status(status):  # a bad endpoint or cluster fails here, before any folder is made
+        qsl, sut = make_sut()
+
+    from mlpace.outdir import RunFolder
+
+    folder = RunFolder.claim(out, force)
     try:
-        _run_scenarios(folder, wl, prepared, test_mode, conf, overrides, trace, submission, model, make_sut, status)
+        _run_scenarios(folder, wl, prepared, test_mode, conf, overrides, trace, submission, model, qsl, sut)
     except BaseException:
         kept = folder.abandon()
         if folder.final != kept:
@@ -135,14 +138,11 @@ def run(
         raise
 
 
-def _run_scenarios(folder, wl, prepared, test_mode, conf, overrides, trace, submission, model, make_sut,
-                   status) -> None:
+def _run_scenarios(folder, wl, prepared, test_mode, conf, overrides, trace, submission, model, qsl, sut) -> None:
     from mlpace.loadgen import LogSettings, start_test
     from mlpace.report import write_run_report, write_session_report
 
     out_root = folder.path
-    with console.status(status):
-        qsl, sut = make_sut()
     client_notes: list[str] = []  # endpoint SUT: requests, failures, send lag per phase
 
     if not conf:

@@ -35,7 +35,8 @@ def _board(benchmark: str, mode: str, baud: Optional[int], pace: bool, jitter: f
     if mode not in ("performance", "energy"):
         raise ConfigError(f"simulator --mode must be performance or energy, got {mode!r}")
     if monitor not in ("mlpace", "lpm01a"):
-        raise ConfigError(f"the simulator's --monitor is mlpace or lpm01a (a Joulescope is a USB device), got {monitor!r}")
+        raise ConfigError(f"the simulator's --monitor is mlpace or lpm01a (a Joulescope is a USB device), "
+                          f"got {monitor!r}")
     bench = benchmarks.get(benchmark)
     try:
         cost = CostModel(macs=bench.macs, macs_per_s=macs_per_s, jitter=jitter)
@@ -63,8 +64,8 @@ def simulate(
     hang_at_infer: Optional[int] = typer.Option(None, help="fault: the k-th infer never finishes"),
     unplug_after: Optional[int] = typer.Option(None, help="fault: vanish from the bus after this many commands"),
     seed: int = typer.Option(0, help="seed of jitter, noise and faults"),
-    counter_start: int = typer.Option(0, help="first value of the DUT's 32-bit microsecond counter (e.g. "
-                                      "4294000000 makes it wrap about 1 s into the run)"),
+    counter_start: int = typer.Option(0, help="value of the DUT's 32-bit microsecond counter when the host first "
+                                      "connects (e.g. 4290000000 wraps it about 5 s later)"),
     monitor: str = typer.Option("mlpace", help="energy mode: the simulated monitor's protocol, mlpace or lpm01a "
                                 "(the STM32 power shield's)"),
 ) -> None:
@@ -175,13 +176,15 @@ def devices_cmd(
                                    "repeatable"),
     baud: int = typer.Option(115200, help="baud rate of the probe (9600 for energy-mode boards)"),
     timeout: float = typer.Option(2.0, help="seconds to wait for an answer per port"),
+    monitors: bool = typer.Option(True, "--monitors/--no-monitors", help="also ask silent ports 'powershield' "
+                                  "(an STM32 LPM01A energy monitor)"),
 ) -> None:
-    """List serial ports (USB VID:PID) and what answers 'name%' on each."""
+    """List serial ports (USB VID:PID) and what answers 'name%' (or 'powershield') on each."""
     from mlpace.tiny.discover import discover
 
     if timeout <= 0:
         raise ConfigError(f"--timeout must be > 0, got {timeout}")
-    ports = discover(scan, baud, timeout)
+    ports = discover(scan, baud, timeout, monitors=monitors)
     table = Table(title=f"serial ports (probed with name% at {baud} baud)")
     for col in ("port", "VID:PID", "description", "answers"):
         table.add_column(col, overflow="fold")
@@ -228,7 +231,7 @@ def _summary(result, config) -> None:
         console.print(f"[yellow]note:[/yellow] {note}")
     for line in official_lines(result):  # the official result lines, exactly as in results.txt
         print(line, flush=True)
-    console.print(f"results: {result.folder} (and {Path(result.folder).parent / 'latest'})")
+    console.print(f"results: {result.folder} (and {Path(result.folder).parent / 'latest'})", soft_wrap=True)
 
 
 @sub.command("data")
@@ -248,9 +251,11 @@ def data_cmd(
 @sub.command("score")
 def score_cmd(
     path: Path = typer.Argument(..., help="a log.txt (serial transcript), a results.txt, a run folder or a "
-                                "results tree, from mlpace, the EEMBC runner/EnergyRunner or the mlcommons/tiny runner"),
+                                "results tree, from mlpace, the EEMBC runner/EnergyRunner or the mlcommons/tiny "
+                                "runner"),
     mode: Optional[str] = typer.Option(None, help="performance, accuracy or energy (default: from the folder or log)"),
-    benchmark: Optional[str] = typer.Option(None, "--benchmark", "-b", help="default: from m-model-[...] or the folder"),
+    benchmark: Optional[str] = typer.Option(None, "--benchmark", "-b",
+                                            help="default: from m-model-[...] or the folder"),
     labels: Optional[Path] = typer.Option(None, help="y_labels.csv for accuracy (default: beside the log)"),
     write: bool = typer.Option(False, "--write", help="write the re-scored results.txt beside the log"),
     force: bool = typer.Option(False, "--force", help="with --write: replace an existing results.txt"),
@@ -271,7 +276,8 @@ def score_cmd(
             console.print(f"  note: {note}", markup=False, highlight=False, soft_wrap=True)
         if r.mode != "accuracy" and r.windows and not r.compliant:
             console.print(f"  note: not MLPerf-compliant windows ({len(r.windows)} windows, shortest "
-                          f"{min(w.runtime_s for w in r.windows):.3f} s; 5 of >= 10 s required)", markup=False, soft_wrap=True)
+                          f"{min(w.runtime_s for w in r.windows):.3f} s; 5 of >= 10 s required)",
+                          markup=False, soft_wrap=True)
         diffs = s.disagreements()
         if s.reported:
             if diffs:

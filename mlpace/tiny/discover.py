@@ -4,8 +4,9 @@
 pseudo-terminals, ``socket://`` bridges) are added with ``scan`` globs such as
 ``/dev/pts/7``. A probe opens the port, sends ``name%`` and waits a short time for
 ``m-name-<role>-[<name>]`` (role ``dut`` on a DUT, ``io`` on an interface board; lines
-relayed by an interface board carry the ``[dut]: `` prefix). Nothing is retried: a
-port that does not answer in time is listed as silent.
+relayed by an interface board carry the ``[dut]: `` prefix). With ``monitors``, a port
+that does not answer is also asked ``powershield`` at the LPM01A's 3686400 baud (role
+``lpm01a``). Nothing is retried: a port that does not answer in time is listed as silent.
 """
 
 from __future__ import annotations
@@ -85,10 +86,47 @@ def probe(port: Port, baud: int = p.DEFAULT_BAUD, timeout_s: float = PROBE_TIMEO
     return port
 
 
+def probe_lpm01a(port: Port, timeout_s: float = 0.5) -> Port:
+    """Ask ``powershield`` at the LPM01A's baud; record ``lpm01a`` and its board id if it acks."""
+    from mlpace.tiny.link import SerialLink
+    from mlpace.tiny.monitors import lpm01a_protocol as lp
+    from mlpace.tiny.transcript import Transcript
+
+    try:
+        link = SerialLink(port.device, lp.BAUD, Transcript(), source="probe")
+    except DeviceError:
+        return port
+    try:
+        link.send_line("", lp.EOL)  # end whatever partial line (e.g. our name%) the shield holds
+        link.drain(quiet_s=0.05, max_s=0.3)
+        link.send_line("powershield", lp.EOL)
+        deadline = time.monotonic() + timeout_s
+        acked = False
+        while (line := link.read_line(deadline, "an answer to 'powershield'")) is not None:
+            text = line.replace(lp.PROMPT, "").strip()
+            if text == "ack powershield":
+                acked = True
+                port.role, port.name, port.error = "lpm01a", "STM32 LPM01A power shield", ""
+            elif acked and text:
+                port.name = f"STM32 LPM01A power shield ({text})"
+                break
+    except DeviceError:
+        pass
+    finally:
+        link.close()
+    return port
+
+
 def discover(scan: list[str] | None = None, baud: int = p.DEFAULT_BAUD,
-             timeout_s: float = PROBE_TIMEOUT_S) -> list[Port]:
-    """Every candidate port, probed one after the other."""
-    return [probe(port, baud, timeout_s) for port in list_ports(scan)]
+             timeout_s: float = PROBE_TIMEOUT_S, monitors: bool = False) -> list[Port]:
+    """Every candidate port, probed one after the other (``monitors``: silent ones as LPM01A too)."""
+    out = []
+    for port in list_ports(scan):
+        probe(port, baud, timeout_s)
+        if monitors and not port.answered:
+            probe_lpm01a(port, min(timeout_s, 0.5))
+        out.append(port)
+    return out
 
 
 def pick(ports: list[Port], role: str, choose=None) -> Port:

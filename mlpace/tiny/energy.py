@@ -70,6 +70,39 @@ def window_energy(capture: Capture, n: int) -> WindowEnergy:
     return WindowEnergy(energy_uj=joules * 1e6, time_s=t_b - t_a, n=n)
 
 
+CAPTURES_FILE = "energy_captures.npz"
+
+
+def save_captures(path, windows: list[tuple[int, Capture]]) -> None:
+    """Keep each window's raw capture (N, samples, edges, rate, voltage) so the session can be
+    re-scored from the monitor's samples (``mlpace tiny score``)."""
+    arrays: dict[str, np.ndarray] = {}
+    for k, (n, cap) in enumerate(windows):
+        arrays[f"w{k}_n"] = np.asarray(n)
+        arrays[f"w{k}_rate_hz"] = np.asarray(cap.rate_hz)
+        arrays[f"w{k}_voltage_v"] = np.asarray(cap.voltage_v)
+        arrays[f"w{k}_current_a"] = np.asarray(cap.current_a, dtype=np.float64)
+        arrays[f"w{k}_edges_s"] = np.asarray(cap.edges_s, dtype=np.float64)
+        if cap.voltage_samples is not None:
+            arrays[f"w{k}_voltage_samples"] = np.asarray(cap.voltage_samples, dtype=np.float64)
+    np.savez_compressed(path, **arrays)
+
+
+def load_captures(path) -> list[tuple[int, Capture]]:
+    """The windows saved by ``save_captures``, in order."""
+    out = []
+    with np.load(path) as z:
+        k = 0
+        while f"w{k}_n" in z:
+            vs = z[f"w{k}_voltage_samples"] if f"w{k}_voltage_samples" in z else None
+            cap = Capture(rate_hz=float(z[f"w{k}_rate_hz"]), voltage_v=float(z[f"w{k}_voltage_v"]),
+                          current_a=z[f"w{k}_current_a"], edges_s=[float(e) for e in z[f"w{k}_edges_s"]],
+                          voltage_samples=vs)
+            out.append((int(z[f"w{k}_n"]), cap))
+            k += 1
+    return out
+
+
 class EnergyMonitor(Protocol):
     voltage_v: float
 

@@ -191,10 +191,10 @@ def mark_latest(session: Path) -> None:
             tmp.unlink()
         os.symlink(session.name, tmp)
         os.replace(tmp, mode_dir / LATEST)
-    except OSError:
+    except OSError:  # no symlinks here (some Windows setups, some mounts): a text pointer
         (mode_dir / LATEST_FILE).write_text(session.name + "\n", encoding="utf-8")
         return
-    (mode_dir / LATEST_FILE).write_text(session.name + "\n", encoding="utf-8")
+    (mode_dir / LATEST_FILE).unlink(missing_ok=True)
 
 
 def latest_session(mode_dir: Path) -> Path | None:

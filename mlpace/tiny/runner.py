@@ -23,7 +23,7 @@ from mlpace.tiny import benchmarks, dataset
 from mlpace.tiny import protocol as p
 from mlpace.tiny.benchmarks import TinyBenchmark
 from mlpace.tiny.dut import DutClient, infer_timeout, tuned_n
-from mlpace.tiny.energy import MONITORS, EnergyMonitor, open_monitor, window_energy
+from mlpace.tiny.energy import CAPTURES_FILE, MONITORS, EnergyMonitor, open_monitor, save_captures, window_energy
 from mlpace.tiny.link import SerialLink
 from mlpace.tiny.results import (PerfWindow, TinyResult, mark_latest, new_session, result_dir, system_slug,
                                  write_results)
@@ -113,10 +113,13 @@ def run(config: RunConfig, progress: Progress | None = None, monitor: EnergyMoni
     started = datetime.now()
     result = TinyResult(benchmark=bench.name, model_id=bench.model_id, mode=config.mode, system=config.system or "",
                         min_window_s=config.min_window_s, required_windows=config.windows,
-                        notes=[f"{bench.data_note}; {benchmarks.NOT_COMPARABLE}."] if config.dataset_dir is None else [])
-    samples = dataset.read_dataset(bench, config.dataset_dir or dataset.default_dataset(bench))
+                        notes=[] if config.dataset_dir else [f"{bench.data_note}; {benchmarks.NOT_COMPARABLE}."])
+    data_dir = config.dataset_dir or dataset.default_dataset(bench)
+    samples = dataset.read_dataset(bench, data_dir)
+    transcript.note(f"dataset {Path(data_dir).resolve()}")  # where `mlpace tiny score` finds y_labels.csv
     link = None
     own_monitor = False
+    captures: list = []  # (N, Capture) of each accepted energy window, saved with the session
     try:
         energy = config.mode == "energy"
         if energy and monitor is None:
@@ -144,7 +147,7 @@ def run(config: RunConfig, progress: Progress | None = None, monitor: EnergyMoni
         if config.mode == "accuracy":
             _accuracy(config, bench, client, samples, result, progress)
         else:
-            _windows(config, bench, client, samples, result, progress, monitor if energy else None)
+            _windows(config, bench, client, samples, result, progress, monitor if energy else None, captures)
     except MlpaceError as exc:
         result.incomplete = str(exc)
         transcript.note(f"run stopped: {exc}")
@@ -166,23 +169,26 @@ def run(config: RunConfig, progress: Progress | None = None, monitor: EnergyMoni
             result.folder = str(folder)
             write_results(result, folder, transcript.elapsed())
             transcript.write(folder / "log.txt")
+            if captures:
+                save_captures(folder / CAPTURES_FILE, captures)
             if not failed:
                 mark_latest(folder)
     return result
 
 
 def _windows(config: RunConfig, bench: TinyBenchmark, client: DutClient, samples, result: TinyResult,
-             progress: Progress, monitor: EnergyMonitor | None) -> None:
+             progress: Progress, monitor: EnergyMonitor | None, captures: list | None = None) -> None:
     """Performance or energy mode: calibrate N, then the windows, each on a different input."""
     w = bench.default_w if config.warmups is None else config.warmups
     result.warmups = w
     n = config.n or bench.default_n
     inputs = [dataset.windows_of(bench, s)[0] for s in samples]  # ad01: the first window of each file
     per_inf: float | None = None
+    last_capture = None
 
     def one(data: bytes, n: int, name: str) -> tuple[float, float | None, float | None]:
         """Load, infer; return (runtime s, energy uJ or None, start s or None)."""
-        nonlocal per_inf
+        nonlocal per_inf, last_capture
         if monitor is not None:
             monitor.start()
         client.link.transcript.note(f"load {name}")  # names the input, so `mlpace tiny score` can read it
@@ -191,7 +197,7 @@ def _windows(config: RunConfig, bench: TinyBenchmark, client: DutClient, samples
                                                           config.first_infer_timeout_s)
         reply = client.infer(n, w, timeout=timeout)
         if monitor is not None:
-            cap = monitor.stop()
+            cap = last_capture = monitor.stop()
             we = window_energy(cap, n)
             runtime, energy_uj, start = we.time_s, we.energy_uj, cap.edges_s[-2]
         else:
@@ -225,6 +231,8 @@ def _windows(config: RunConfig, bench: TinyBenchmark, client: DutClient, samples
         start_s = None if start is None else client.link.transcript.elapsed()
         win = PerfWindow(index=k + 1, file=name, n=n, runtime_s=runtime, energy_uj=energy_uj, start_s=start_s)
         result.windows.append(win)
+        if monitor is not None and captures is not None:
+            captures.append((n, last_capture))
         progress("window", {"index": k + 1, "of": config.windows, "n": n, "runtime_s": runtime,
                             "throughput": win.throughput,
                             "uj_per_inference": None if energy_uj is None else energy_uj / n})

@@ -11,6 +11,11 @@ Reads three formats:
   blocks (``# Inferences``, ``Runtime``) and energy lines (``N iterations. Elapsed time =
   T,total energy = E``).
 * ``results.txt`` files (EEMBC, mlpace): their per-window blocks, recomputed.
+* mlpace energy sessions' ``energy_captures.npz``: each window's raw monitor samples and
+  timestamp edges, integrated again.
+* EnergyRunner energy folders' ``trace1-timestamps.json``: the window times from the
+  monitor's edges (the energy per window is taken from results.txt; the ``.bin`` trace is
+  not decoded).
 
 The score is recomputed (median over windows, Top-1 / AUC from per-file outputs and a
 ``y_labels.csv``), never copied from a summary line; a ``results.txt`` beside the log is
@@ -30,11 +35,13 @@ import numpy as np
 from mlpace.errors import DataError
 from mlpace.tiny import benchmarks
 from mlpace.tiny import protocol as p
+from mlpace.tiny.energy import CAPTURES_FILE
 from mlpace.tiny.results import PerfWindow, TinyResult, latest_session, official_lines, results_lines
 
 MODES = ("performance", "accuracy", "energy")
 LOG_FILE = "log.txt"
 RESULTS_FILE = "results.txt"
+TIMESTAMPS_GLOB = "trace*-timestamps.json"  # EnergyRunner: the monitor's timestamp edges, in seconds
 REL_TOLERANCE = 5e-4  # reported vs recomputed: agree to the printed 3 decimals (and rounding)
 
 _STAMPED = re.compile(r"^\s*(\d+\.\d+)\s+([A-Za-z][\w-]*):\s?(.*)$")  # 00434.426 ulp-mlperf: text
@@ -91,6 +98,7 @@ class Transcript:
     model: str | None = None
     mode_hint: str | None = None
     device_name: str = ""
+    dataset: str | None = None  # mlpace transcripts name their data set folder
     last_time: float = 0.0
     fmt: str = "transcript"
 
@@ -180,6 +188,8 @@ def read_transcript(text: str) -> Transcript:
                 t.infers[-1].discarded = True
             elif body.startswith("timestamp mode energy"):
                 t.mode_hint = "energy"
+            elif body.startswith("dataset "):
+                t.dataset = body[len("dataset "):]
             continue
         if source == "io" and body.startswith(p.DUT_PREFIX):
             body = body[len(p.DUT_PREFIX):]
@@ -349,6 +359,10 @@ def score_folder(folder: Path, *, mode: str | None = None, benchmark: str | None
         score.reported = read_reported(res_text)
     if mode == "accuracy":
         _score_accuracy(score, t, bench, folder, labels)
+    elif mode == "energy" and (folder / CAPTURES_FILE).is_file():
+        _score_captures(score, folder / CAPTURES_FILE)
+    elif mode == "energy" and sorted(folder.glob(TIMESTAMPS_GLOB)):
+        _score_energyrunner(score, t, sorted(folder.glob(TIMESTAMPS_GLOB))[0], read_window_blocks(res_text))
     else:
         _score_windows(score, t, blocks_log, read_window_blocks(res_text), mode)
     if not score.result.windows and mode != "accuracy" and not score.notes:
@@ -402,6 +416,42 @@ def _score_windows(score: Score, t: Transcript, log_blocks: WindowBlocks, res_bl
                                "not re-scored")
 
 
+def _score_captures(score: Score, path: Path) -> None:
+    """mlpace energy sessions keep each window's raw monitor samples: integrate them again."""
+    from mlpace.tiny.energy import load_captures, window_energy
+
+    score.fmt = f"raw monitor samples ({path.name})"
+    for k, (n, cap) in enumerate(load_captures(path), 1):
+        we = window_energy(cap, n)
+        score.result.windows.append(PerfWindow(index=k, file="", n=n, runtime_s=we.time_s, energy_uj=we.energy_uj,
+                                               start_s=cap.edges_s[-2]))
+
+
+def _score_energyrunner(score: Score, t: Transcript, timestamps: Path, res_blocks: WindowBlocks) -> None:
+    """EnergyRunner energy folders: window times from the monitor's timestamp edges
+    (``trace1-timestamps.json``: one edge at the start, then two per window), N from the log
+    (or results.txt), energy per window from results.txt (its ``.bin`` trace is not decoded)."""
+    import json
+
+    try:
+        edges = [float(x) for x in json.loads(timestamps.read_text(encoding="utf-8"))]
+    except (OSError, ValueError, TypeError) as exc:
+        raise DataError(f"{timestamps}: not a JSON list of edge times ({exc})") from None
+    ns = [i.n for i in t.infers if not i.discarded] or [n for _, n, _ in res_blocks.perf]
+    if not ns or len(edges) < 2 * len(ns):
+        raise DataError(f"{timestamps}: {len(edges)} edges for {len(ns)} windows (2 per window needed)")
+    pairs = edges[len(edges) - 2 * len(ns):]
+    energy = {k: (start, uj) for k, (_, start, _, uj) in enumerate(res_blocks.energy)}
+    for k, n in enumerate(ns):
+        a, b = pairs[2 * k], pairs[2 * k + 1]
+        start, uj = energy.get(k, (a, None))
+        score.result.windows.append(PerfWindow(index=k + 1, file="", n=n, runtime_s=b - a, energy_uj=uj, start_s=a))
+    score.fmt = f"EnergyRunner timestamps ({timestamps.name})" + (
+        " + results.txt energy blocks" if res_blocks.energy else "")
+    if not res_blocks.energy:
+        score.notes.append("EnergyRunner's energy trace (.bin) is not decoded: energy not re-scored")
+
+
 def _from_blocks(r: TinyResult, b: WindowBlocks) -> None:
     if b.new_energy:
         for k, (n, s, uj) in enumerate(b.new_energy, 1):
@@ -432,8 +482,10 @@ def _score_accuracy(score: Score, t: Transcript, bench, folder: Path, labels: Pa
     if not infers:
         score.notes.append("no m-results-[...] lines in the transcript: accuracy not re-scored")
         return
-    labels = labels or next((c for c in (folder / "y_labels.csv", folder.parent / "y_labels.csv") if c.is_file()),
-                            None)
+    candidates = [folder / "y_labels.csv", folder.parent / "y_labels.csv"]
+    if t.dataset:
+        candidates.append(Path(t.dataset) / "y_labels.csv")  # the set an mlpace run read
+    labels = labels or next((c for c in candidates if c.is_file()), None)
     if labels is None:
         score.notes.append(f"{len(infers)} inference results found, but no y_labels.csv: give --labels "
                            "PATH/y_labels.csv to re-score accuracy")

@@ -35,6 +35,8 @@ def ensure(name: str, version: str, seed: int, build: Callable[[], onnx.ModelPro
     """Return the cached model's path, training it with ``build()`` on first use."""
     path = model_file(name, version, seed)
     if path.exists():
+        import onnx  # noqa: F811 - at run time only here: importing this module pulls no onnx
+
         try:
             onnx.checker.check_model(onnx.load(str(path)))
             return path

@@ -44,10 +44,13 @@ def test_data_command_writes_official_layout(tmp_path, capsys):
 
 
 def test_simulate_in_one_process_run_in_another(tmp_path):
-    """The two-terminal flow: ``mlpace tiny simulate`` prints its pty, the runner uses it."""
+    """The two-terminal flow: ``mlpace tiny simulate`` prints its pty, the runner uses it; the
+    device's 32-bit counter wraps 12 s after the host connects (warm-ups 1.25 s + calibration 5 s
+    + window 1 of 11 s), inside window 1, and the run passes with --retries 0."""
     exe = [sys.executable, "-c", "from mlpace.cli import main; main()"]
-    sim = subprocess.Popen(exe + ["tiny", "simulate", "-b", "ic", "--no-pace"], stdout=subprocess.PIPE, text=True,
-                           cwd=REPO, start_new_session=True)
+    wrap_in = ["--counter-start", str(2**32 - 12_000_000)]
+    sim = subprocess.Popen(exe + ["tiny", "simulate", "-b", "ic", "--no-pace"] + wrap_in,
+                           stdout=subprocess.PIPE, text=True, cwd=REPO, start_new_session=True)
     try:
         port = None
         deadline = time.monotonic() + 60
@@ -56,10 +59,15 @@ def test_simulate_in_one_process_run_in_another(tmp_path):
             m = re.match(r"DUT port: (\S+)", line)
             port = m.group(1) if m else None
         assert port, "simulator never printed its port"
-        done = subprocess.run(exe + ["tiny", "run", "--port", port, "-b", "ic", "--results-dir", str(tmp_path)],
-                              cwd=REPO, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(exe + ["tiny", "run", "--port", port, "-b", "ic", "--results-dir", str(tmp_path),
+                                     "--retries", "0"], cwd=REPO, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stdout + done.stderr
         assert "window 5/5" in done.stdout
+        assert re.search(r"^Median throughput is 3\.99\d inf\./sec\.$", done.stdout, re.M)
+        laps = [int(x) for x in re.findall(r"m-lap-us-(\d+)", next(tmp_path.glob("*/ic/performance/latest/log.txt"))
+                                           .read_text())]
+        assert laps[0] == 2**32 - 12_000_000  # the boot banner's lap
+        assert any(b < a for a, b in zip(laps[1::2], laps[2::2])), f"no window crossed the wrap: {laps}"
     finally:
         os.killpg(sim.pid, signal.SIGINT)
         sim.wait(timeout=10)

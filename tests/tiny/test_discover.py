@@ -49,10 +49,13 @@ def test_discover_lists_vid_pid_and_who_answers(board, silent_port, usb_ports):
     assert pick(list(found.values()), "dut").device == dut.port
 
 
-def test_interface_board_answers_as_io_at_9600(board, usb_ports):
-    io = board("kws", mode=p.MODE_ENERGY)
-    [q] = discover(scan=[io.port], baud=p.ENERGY_BAUD, timeout_s=1.0)
-    assert (q.role, q.name) == ("io", "mlpace simulated IO manager")
+def test_interface_board_answers_as_io_at_9600_and_the_lpm01a_as_a_monitor(board, usb_ports):
+    io = board("kws", mode=p.MODE_ENERGY, monitor="lpm01a")
+    found = {q.device: q for q in discover(scan=[io.port, io.monitor_port], baud=p.ENERGY_BAUD, timeout_s=1.0,
+                                           monitors=True)}
+    assert (found[io.port].role, found[io.port].name) == ("io", "mlpace simulated IO manager")
+    shield = found[io.monitor_port]
+    assert shield.role == "lpm01a" and shield.name == "STM32 LPM01A power shield (PowerShield present SIMLPM01A0000)"
 
 
 def test_pick_refuses_none_and_several(board, silent_port, usb_ports):

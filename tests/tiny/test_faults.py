@@ -114,3 +114,12 @@ def test_silent_port_says_nothing_arrived(fast):
     finally:
         os.close(slave)
         os.close(master)
+
+
+def test_malformed_reply_with_retries_0_does_not_blame_a_silent_device(board, fast, monkeypatch):
+    b = board("ic")
+    monkeypatch.setattr(b.firmware, "_infer", lambda args: ["m-warmup-start-5", "m-warmup-done"])  # no laps, no results
+    with pytest.raises(DeviceError) as err:
+        run(make_config(benchmark="ic", port=b.port, **dict(fast, retries=0)))
+    assert "malformed reply to 'infer" in str(err.value) and "(1 try)" in str(err.value)
+    assert "did not have the protocol's shape" in str(err.value) and "stopped answering" not in str(err.value)

@@ -3,6 +3,7 @@ byte on a pty, and the Joulescope through the real ``joulescope`` package with i
 
 import math
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from mlpace.tiny import benchmarks, dataset
 from mlpace.tiny import protocol as p
 from mlpace.tiny.monitors import lpm01a_protocol as lp
 from mlpace.tiny.runner import make_config, run
+from mlpace.tiny.score import score_path
 from mlpace.tiny.sim.cost import CostModel
 
 COST = CostModel(macs=2.7e6, macs_per_s=30e6, jitter=0.02, voltage_v=3.0, active_ma=6.0, idle_ma=0.5)
@@ -41,9 +43,11 @@ def test_simulated_lpm01a_answers_byte_for_byte(board):
             time.sleep(0.1)
             return port.read(port.in_waiting)
 
-        assert ask(b"volt 3000m\r\n") == b"PowerShield > error volt 3000m\r\nError detail: board in standalone mode: send 'htc' first\r\n"
+        assert ask(b"volt 3000m\r\n") == (b"PowerShield > error volt 3000m\r\n"
+                                          b"Error detail: board in standalone mode: send 'htc' first\r\n")
         assert ask(b"htc\r\n") == b"PowerShield > ack htc\r\n"
-        assert ask(b"volt 5000m\r\n") == b"PowerShield > error volt 5000m\r\nError detail: voltage out of range [1800m; 3300m]\r\n"
+        assert ask(b"volt 5000m\r\n") == (b"PowerShield > error volt 5000m\r\n"
+                                          b"Error detail: voltage out of range [1800m; 3300m]\r\n")
         assert ask(b"freq 1k\r\n") == b"PowerShield > ack freq 1k\r\n"
         assert ask(b"start\r\n").startswith(b"PowerShield > ack start\r\n")
         b.clock.advance(1_500_000)
@@ -68,6 +72,9 @@ def test_energy_run_with_the_lpm01a_driver(board, tmp_path):
     assert sent[:9] == ["htc", "format ascii_dec", "freq 1k", "acqtime 0", "output current", "trigsrc sw",
                         "eventsrc d7 fal", "volt 3000m", "pwr on"]
     assert sent.count("start") == sent.count("stop") >= 4 and sent[-2:] == ["pwr off", "hrc"]
+    [s] = score_path(Path(r.folder))  # the session keeps the raw samples: re-integrated, same figures
+    assert s.fmt == "raw monitor samples (energy_captures.npz)" and not s.disagreements()
+    assert s.result.median_uj_per_inference == pytest.approx(r.median_uj_per_inference, rel=1e-12)
 
 
 def test_lpm01a_refusal_is_a_clear_error(board, tmp_path):

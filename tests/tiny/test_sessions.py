@@ -17,8 +17,8 @@ from mlpace.tiny.sim.faults import FaultPlan
 def test_counter_wrap_mid_window_is_measured_with_retries_0(board, tmp_path):
     cost = CostModel(macs=12.5e6, macs_per_s=80e6)
     dataset.default_dataset(benchmarks.get("ic"))  # built (cached) before the board's clock starts
-    # virtual time: 5 warm-ups (0.78 s), calibration (20 inferences, 3.13 s), warm-ups, window 1 (3.13 s)...
-    # so a wrap 6.25 s after boot lands mid window 1, with 1.5 s to spare for real time on either side
+    # virtual time from the first connection: 5 warm-ups (0.78 s), calibration (20 inferences, 3.13 s),
+    # warm-ups, window 1 (3.13 s)... so a wrap 6.25 s in lands mid window 1, 1.5 s to spare either side
     b = board("ic", cost=cost, counter_start_us=2**32 - 6_250_000)
     r = run(make_config(benchmark="ic", port=b.port, results_dir=tmp_path, retries=0, min_window_s=2.0))
     assert len(r.windows) == 5

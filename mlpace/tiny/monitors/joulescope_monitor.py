@@ -93,8 +93,8 @@ class JoulescopeMonitor:
         time.sleep(2.0 / self.rate_hz)  # let the last samples arrive
         first, end = self._range()
         if start < first:
-            raise DeviceError(f"Joulescope {self.name}: the capture outgrew the stream buffer ({(end - start) / self.rate_hz:.1f} s "
-                              "of samples); raise buffer_duration")
+            raise DeviceError(f"Joulescope {self.name}: the capture outgrew the stream buffer "
+                              f"({(end - start) / self.rate_hz:.1f} s of samples); raise buffer_duration")
         data = self.device.stream_buffer.samples_get(start, end, fields=FIELDS)
         sig = data["signals"]
         current = np.asarray(sig["current"]["value"], dtype=np.float64)

@@ -56,7 +56,8 @@ class LPM01AMonitor:
         while True:
             line = self.link.read_line(deadline, f"'ack {cmd}' from the LPM01A")
             if line is None:
-                raise DeviceError(f"LPM01A on {self.link.port} did not acknowledge '{cmd}' within {self.timeout_s:g} s; "
+                raise DeviceError(f"LPM01A on {self.link.port} did not acknowledge '{cmd}' within "
+                                  f"{self.timeout_s:g} s; "
                                   f"last lines: {list(self.link.recent)}; is it the power shield, at {self.link.baud} "
                                   "baud, with its firmware up to date?")
             text = line.replace(lp.PROMPT, "").strip()

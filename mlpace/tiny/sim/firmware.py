@@ -64,8 +64,10 @@ class Firmware:
         self.expected = 0
         self.last_results: list[float] = []
         self.infer_count = 0
-        # th_timestamp prints an unsigned 32-bit counter: it starts here and wraps at 2**32
+        # th_timestamp prints an unsigned 32-bit counter: it reads counter_start_us at the first
+        # boot (the host's first connection) and wraps at 2**32
         self.counter_start_us = int(counter_start_us) % p.COUNTER_MODULUS
+        self._counter_base: int | None = None
 
     # -- boot ---------------------------------------------------------------------------
     def reset(self) -> None:
@@ -76,8 +78,11 @@ class Firmware:
 
     def boot_lines(self) -> list[str]:
         """What the firmware prints after reset (th_timestamp_initialize .. th_final_initialize)."""
+        now = self.clock.now_us()
+        if self._counter_base is None:
+            self._counter_base = self.counter_start_us - now
         lines = [f"m-timestamp-mode-{self.mode}"]
-        lines += self._timestamp()
+        lines += self._timestamp(now)
         return lines + ["m-init-done", p.READY]
 
     def _timestamp(self, t: int | None = None) -> list[str]:
@@ -86,7 +91,8 @@ class Firmware:
         if self.mode == p.MODE_ENERGY:
             self.trace.edge(t)
             return []
-        return [f"m-lap-us-{(self.counter_start_us + t) % p.COUNTER_MODULUS}"]
+        base = self.counter_start_us if self._counter_base is None else self._counter_base
+        return [f"m-lap-us-{(base + t) % p.COUNTER_MODULUS}"]
 
     # -- commands -----------------------------------------------------------------------
     def handle(self, command: str) -> list[str]:
