@@ -131,6 +131,17 @@ def run_cmd(
     config: Optional[Path] = typer.Option(None, "--config", help="YAML/JSON file of config values"),
     overwrite: bool = typer.Option(False, help="replace an earlier set in the same folder"),
     check: bool = typer.Option(True, "--check/--no-check", help="run compliance + RCP + scoring afterwards"),
+    nnodes: int = typer.Option(1, "--nnodes", help="machines in the job (torchrun c10d rendezvous); run this "
+                               "command once per machine", rich_help_panel="Several machines"),
+    node_rank: int = typer.Option(0, "--node-rank", help="this machine's number, 0..nnodes-1; node 0 hosts the "
+                                  "rendezvous", rich_help_panel="Several machines"),
+    rdzv_endpoint: Optional[str] = typer.Option(None, "--rdzv-endpoint", help="HOST:PORT of the rendezvous on "
+                                                "node 0, the same on every node", rich_help_panel="Several machines"),
+    rdzv_id: Optional[str] = typer.Option(None, "--rdzv-id", help="job id, the same on every node (default: "
+                                          "mlpace-<benchmark>)", rich_help_panel="Several machines"),
+    local_addr: Optional[str] = typer.Option(None, "--local-addr", help="this machine's address as the others "
+                                             "reach it (default: 127.0.0.1 for a loopback endpoint, else the "
+                                             "host name)", rich_help_panel="Several machines"),
 ) -> None:
     """Run a result set of BENCHMARK and score it (MLPerf Training method)."""
     from mlpace.training.check import check_benchmark_folder
@@ -139,21 +150,29 @@ def run_cmd(
 
     if nproc < 1:
         raise ConfigError(f"--nproc must be at least 1 (got {nproc})")
+    node = _node_launch(benchmark, nnodes, node_rank, rdzv_endpoint, rdzv_id, local_addr)
     bench = build_benchmark(benchmark, _parse_overrides(overrides), config, division)
     n = runs or bench.config.required_runs
-    if bench.config.global_batch_size % nproc:
-        raise ConfigError(f"global_batch_size {bench.config.global_batch_size} does not split over {nproc} "
-                          "processes; choose --nproc dividing it")
+    world = nproc * nnodes
+    if bench.config.global_batch_size % world:
+        raise ConfigError(f"global_batch_size {bench.config.global_batch_size} does not split over {world} "
+                          "processes; choose --nproc dividing it" + (" (x --nnodes)" if nnodes > 1 else ""))
     layout = ResultsLayout(out, system, bench.name)
     q = bench.config.quality
     console.print(f"[bold]{escape(bench.name)}[/]: {n} runs, target {q.metric} {'>=' if q.goal == 'max' else '<='} "
                   f"{q.target:g}, at most {bench.config.max_epochs} epochs, {nproc} process(es) -> {layout.benchmark_dir}")
+    if node is not None:
+        console.print(f"node {node_rank} of {nnodes}: rendezvous {node.endpoint} (job {node.rdzv_id}); the node "
+                      "that gets global rank 0 writes the results")
     with _Display(bench, n) as display:
-        if nproc == 1:
+        if nproc == 1 and node is None:
             _run_in_process(bench, layout, n, seed, org, system, division, status, overwrite, display)
         else:
-            _run_torchrun(benchmark, n, nproc, seed, out, org, system, division, status, overrides, config,
-                          overwrite, display)
+            wrote = _run_torchrun(benchmark, n, nproc, seed, out, org, system, division, status, overrides, config,
+                                  overwrite, display, node)
+    if node is not None and not wrote:
+        console.print(f"node {node_rank}: done; global rank 0 ran on another node, which wrote and checks the results")
+        return
     if check:
         report = check_benchmark_folder(layout.benchmark_dir, user_benchmark=bench)
         _print_report(report)
@@ -174,8 +193,29 @@ def _run_in_process(bench, layout, n, seed, org, system, division, status, overw
             on_run_done=lambda r: display.run_done(r.index, r.status, r.epochs, r.time_to_train_s, r.error))
 
 
+def _node_launch(benchmark: str, nnodes: int, node_rank: int, endpoint: str | None, rdzv_id: str | None,
+                 local_addr: str | None):
+    """The multi-node part of the command line, validated (None for one machine)."""
+    from mlpace.training.distributed import NodeLaunch, parse_endpoint
+
+    if nnodes < 1:
+        raise ConfigError(f"--nnodes must be at least 1 (got {nnodes})")
+    if nnodes == 1:
+        if endpoint or node_rank:
+            raise ConfigError("--rdzv-endpoint/--node-rank need --nnodes 2 or more")
+        return None
+    if not 0 <= node_rank < nnodes:
+        raise ConfigError(f"--node-rank {node_rank} out of range: allowed 0..{nnodes - 1}")
+    if not endpoint:
+        raise ConfigError("--nnodes > 1 needs --rdzv-endpoint HOST:PORT (node 0's address, the same on every node)")
+    parse_endpoint(endpoint)
+    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in benchmark)
+    return NodeLaunch(nnodes, node_rank, endpoint, rdzv_id or f"mlpace-{safe}", local_addr)
+
+
 def _run_torchrun(benchmark, n, nproc, seed, out, org, system, division, status, overrides, config, overwrite,
-                  display) -> None:
+                  display, node=None) -> bool:
+    """Run the set under torchrun; True when this launch held global rank 0 (which writes the results)."""
     from mlpace.training.distributed import standalone_command, standalone_env
 
     args = [benchmark, "--runs", str(n), "--seed", str(seed), "--out", str(out), "--org", org, "--system", system,
@@ -188,7 +228,10 @@ def _run_torchrun(benchmark, n, nproc, seed, out, org, system, division, status,
         args.append("--overwrite")
     from mlpace.training.launch import run_torchrun
 
+    seen = []
+
     def on_event(ev: dict) -> None:
+        seen.append(ev.get("kind"))  # only global rank 0 sends events
         if ev.get("kind") == "run_start":
             display.run_start(ev["index"], ev["seed"])
         elif ev.get("kind") == "progress":
@@ -196,7 +239,11 @@ def _run_torchrun(benchmark, n, nproc, seed, out, org, system, division, status,
         elif ev.get("kind") == "run_done":
             display.run_done(ev["index"], ev["status"], ev["epochs"], ev["time_to_train_s"], ev["error"])
 
-    run_torchrun(standalone_command(nproc, args), standalone_env(), on_event, nproc=nproc, out=out)
+    if node is None:
+        run_torchrun(standalone_command(nproc, args), standalone_env(), on_event, nproc=nproc, out=out)
+    else:
+        run_torchrun(node.command(nproc, args), node.env(), on_event, nproc=nproc * node.nnodes, out=out)
+    return bool(seen)
 
 
 @sub.command("check")

@@ -35,6 +35,7 @@ from mlpace.loadgen.logs.read import ACCURACY, DETAIL, SUMMARY, read_detail, rea
 from mlpace.runs.scenarios import OFFICIAL_SEEDS, SCENARIOS
 
 CLOSED_MIN_DURATION_MS = 600_000
+CLOSED_RULES = ("closed", "network")  # the network division inherits every closed rule
 CLOSED_REQUIRED_AUDITS = ("TEST01", "TEST04")
 
 
@@ -92,7 +93,7 @@ def _check_org(out: _Collector, division: str, org: Path) -> None:
     if not systems:
         out.add(results, "layout", False, f"{results}: no <system> folder")
     for system in systems:
-        _check_system_json(out, org / "systems" / f"{system.name}.json")
+        _check_system_json(out, org / "systems" / f"{system.name}.json", division)
         for workload in sorted(p for p in system.iterdir() if p.is_dir()):
             scenarios = sorted(p for p in workload.iterdir() if p.is_dir())
             if not scenarios:
@@ -107,7 +108,7 @@ def _check_org(out: _Collector, division: str, org: Path) -> None:
                 _check_scenario(out, division, workload.name, scen)
 
 
-def _check_system_json(out: _Collector, path: Path) -> None:
+def _check_system_json(out: _Collector, path: Path, division: str) -> None:
     if not path.is_file():
         out.add(path, "system", False, f"{path}: system description missing")
         return
@@ -119,6 +120,7 @@ def _check_system_json(out: _Collector, path: Path) -> None:
     if not isinstance(desc, dict):
         out.add(path, "system", False, f"{path}: expected a JSON object")
         return
+    _check_network_system(out, path, division, desc)
     from mlperf_logging.system_desc_checker.system_desc_checker import check_system_desc
 
     from mlpace.submission.system import REQUIRED_FIELDS
@@ -137,6 +139,17 @@ def _check_system_json(out: _Collector, path: Path) -> None:
         out.add(path, "system", True, "system description has the official fields")
     else:
         out.add(path, "system", False, f"{path}: missing fields {', '.join(missing) or '(see mlperf-logging checker)'}")
+
+
+def _check_network_system(out: _Collector, path: Path, division: str, desc: dict) -> None:
+    """The network division's system rules (``is_network``, the networking fields)."""
+    from mlpace.submission.network import NETWORK_DIVISION, system_problems
+
+    if division != NETWORK_DIVISION and "is_network" not in desc:
+        return
+    problems = system_problems(division, desc)
+    out.add(path, "network", not problems,
+            f"{path}: " + "; ".join(problems) if problems else f"is_network fits the {division} division")
 
 
 def _check_scenario(out: _Collector, division: str, workload: str, scen: Path) -> None:
@@ -169,6 +182,12 @@ def _check_scenario(out: _Collector, division: str, workload: str, scen: Path) -
         out.add(scen, "VALID", ok, why)
     if detail is not None:
         _check_settings(out, division, scen, detail_path, detail)
+        from mlpace.submission.network import sut_name_problem
+
+        if division == "network":
+            problem = sut_name_problem(division, _last(detail, "sut_name"))
+            out.add(scen, "network", problem is None,
+                    f"{detail_path}: {problem}" if problem else "sut_name names a Network SUT")
     _check_accuracy(out, workload, scen)
     _check_audits(out, division, scen)
 
@@ -208,7 +227,7 @@ def _check_settings(out: _Collector, division: str, scen: Path, path: Path, deta
         value = _last(detail, f"effective_{key}")
         if value not in (None, 0, 0.0):
             problems.append(f"{key} = {value} (an audit-only setting)")
-    if division == "closed":
+    if division in CLOSED_RULES:
         dur = _last(detail, "effective_min_duration_ms")
         if dur is not None and int(dur) < CLOSED_MIN_DURATION_MS:
             problems.append(f"min_duration_ms = {dur} < {CLOSED_MIN_DURATION_MS} required in the closed division")
@@ -276,7 +295,7 @@ def _check_audits(out: _Collector, division: str, scen: Path) -> None:
     from mlpace.audit.verify import read_verdict
 
     present = sorted(p.name for p in scen.iterdir() if p.is_dir() and p.name.startswith("TEST"))
-    if division == "closed":
+    if division in CLOSED_RULES:
         for test in CLOSED_REQUIRED_AUDITS:
             if test not in present:
                 out.add(scen, f"audit {test}", False, f"{scen / test}: required in the closed division, missing")

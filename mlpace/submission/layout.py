@@ -17,7 +17,7 @@ from mlpace.errors import ConfigError
 from mlpace.submission import system as system_desc
 from mlpace.loadgen.logs.read import ACCURACY, DETAIL, SUMMARY, read_detail
 
-DIVISIONS = ("closed", "open")
+DIVISIONS = ("closed", "open", "network")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
 
 # TestSettings field -> (conf key, divisor to conf units, scenario it belongs to)

@@ -57,6 +57,56 @@ def standalone_command(nproc: int, worker_args: list[str]) -> list[str]:
             "-m", "mlpace.training.worker", *worker_args]
 
 
+def parse_endpoint(endpoint: str) -> tuple[str, int]:
+    """``HOST:PORT`` (``[v6]:PORT`` too) -> (host, port); ``ConfigError`` naming the option."""
+    from mlpace.errors import ConfigError
+
+    host, sep, port = endpoint.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ConfigError(f"--rdzv-endpoint {endpoint!r}: expected HOST:PORT with a port 1..65535")
+    return host, int(port)
+
+
+def is_loopback(host: str) -> bool:
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+@dataclass(frozen=True)
+class NodeLaunch:
+    """One node's share of a multi-node launch (torchrun's c10d rendezvous)."""
+
+    nnodes: int
+    node_rank: int
+    endpoint: str  # HOST:PORT of the rendezvous store, hosted by node 0
+    rdzv_id: str
+    local_addr: str | None = None  # the address the other nodes reach this one at
+    join_timeout_s: int = 120
+
+    def command(self, nproc: int, worker_args: list[str]) -> list[str]:
+        """``torchrun --nnodes N --rdzv-backend c10d ...`` for this node. Node 0 hosts the
+        rendezvous store at the endpoint; the others join it as clients."""
+        host, _ = parse_endpoint(self.endpoint)
+        local = self.local_addr or ("127.0.0.1" if is_loopback(host) else None)
+        conf = f"is_host={'true' if self.node_rank == 0 else 'false'},join_timeout={self.join_timeout_s}"
+        cmd = [sys.executable, "-m", "torch.distributed.run", f"--nnodes={self.nnodes}",
+               f"--nproc-per-node={nproc}", "--rdzv-backend=c10d", f"--rdzv-endpoint={self.endpoint}",
+               f"--rdzv-id={self.rdzv_id}", f"--rdzv-conf={conf}", "--max-restarts=0"]
+        if local:
+            cmd.append(f"--local-addr={local}")
+        return [*cmd, "-m", "mlpace.training.worker", *worker_args]
+
+    def env(self) -> dict[str, str]:
+        """Gloo on the loopback interface when the rendezvous is on this machine; else the
+        user's ``GLOO_SOCKET_IFNAME`` (name the interface the nodes share)."""
+        env = dict(os.environ)
+        host, _ = parse_endpoint(self.endpoint)
+        if is_loopback(host):
+            env.setdefault("GLOO_SOCKET_IFNAME", "lo")
+        env.setdefault("OMP_NUM_THREADS", "1")
+        return env
+
+
 def standalone_env() -> dict[str, str]:
     """Environment for a one-machine launch: gloo on the loopback interface, one thread each."""
     env = dict(os.environ)

@@ -28,3 +28,52 @@ def test_network_sut_name_rule():
     assert "Network SUT" in sut_name_problem("network", "PySUT")
     assert "Network SUT" in sut_name_problem("network", "")
     assert sut_name_problem("closed", "PySUT") is None
+
+
+def test_check_applies_the_network_division_rules(tmp_path):
+    """A real run moved into a `network` division folder: its PySUT name and a system without
+    is_network fail `mlpace check`; the same tree with a Network SUT name and the fields passes
+    those two rules."""
+    import json
+    import shutil
+
+    from mlpace import loadgen as lg
+    from mlpace import workloads
+    from mlpace.submission import write_run
+    from mlpace.submission.checker import check_tree
+
+    wl = workloads.get("digits")
+    qsl = wl.make_qsl()
+
+    class NetSUT:
+        def __init__(self, name):
+            self.name, self.inner = name, wl.make_sut(qsl)
+
+        def issue_queries(self, ids, idx):
+            self.inner.issue_queries(ids, idx)
+
+        def flush_queries(self):
+            pass
+
+    def tree(name, root):
+        values = {**wl.default_settings("SingleStream"), "min_duration_ms": 100, "min_query_count": 50}
+        settings = lg.TestSettings.make(**values, mode="PerformanceOnly")
+        result = lg.start_test(NetSUT(name), qsl, settings, lg.LogSettings(outdir=root / "run"), audit_config=None)
+        write_run(root / "tree", wl, "SingleStream", result, None, system="box", division="open")
+        shutil.move(root / "tree" / "open", root / "tree" / "network")
+        return root / "tree"
+
+    def network_findings(root):
+        return {(f.check, f.passed) for f in check_tree(root) if f.check == "network"}
+
+    bad = tree("PySUT", tmp_path / "a")
+    assert network_findings(bad) == {("network", False)}
+    whys = [f.why for f in check_tree(bad) if f.check == "network"]
+    assert any("is_network" in w for w in whys) and any("Network SUT" in w for w in whys), whys
+
+    good = tree("Multi-node SUT: Demo SUT (Network SUT) node A", tmp_path / "b")
+    sys_json = good / "network" / "mlpace" / "systems" / "box.json"
+    desc = json.loads(sys_json.read_text())
+    desc.update({"is_network": "true", **FULL})
+    sys_json.write_text(json.dumps(desc))
+    assert network_findings(good) == {("network", True)}
