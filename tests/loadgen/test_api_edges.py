@@ -132,7 +132,8 @@ def test_a_sut_blocked_inside_issue_queries_ends_the_run_at_sut_timeout(tmp_path
             pass
 
     t0 = time.monotonic()
-    result = run(tmp_path, Blocks(), sut_timeout_ms=300, min_duration_ms=5_000)
+    result = run(tmp_path, Blocks(), sut_timeout_ms=300, min_duration_ms=5_000,
+                 single_stream_expected_latency_ns=1_000_000)  # a plan of 10k queries, not 10M
     took = time.monotonic() - t0
     assert not result.valid
     assert any("blocked in issue_queries" in r and "sut_timeout_ms=300" in r for r in result.reasons)
