@@ -11,6 +11,7 @@ import sys
 import typer
 
 from mlpace.errors import MlpaceError
+from mlpace.extras import missing_extra
 
 app = typer.Typer(
     name="mlpace",
@@ -26,11 +27,7 @@ def _register() -> None:
     import importlib
 
     for name in ("run", "report", "workloads", "audit", "check", "train", "tiny"):
-        try:
-            importlib.import_module(f"mlpace.cli.{name}")
-        except ModuleNotFoundError as exc:  # a group not written yet
-            if exc.name != f"mlpace.cli.{name}":
-                raise
+        importlib.import_module(f"mlpace.cli.{name}")  # a missing module is a bug: let it raise
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,6 +39,12 @@ def main(argv: list[str] | None = None) -> int:
     except MlpaceError as exc:
         typer.secho(f"error: {exc}", fg="red", err=True)
         code = exc.exit_code
+    except ModuleNotFoundError as exc:  # an optional dependency: name the extra; anything else is a bug
+        missing = missing_extra(exc)
+        if missing is None:
+            raise
+        typer.secho(f"error: {missing}", fg="red", err=True)
+        code = missing.exit_code
     except KeyboardInterrupt:
         typer.secho("interrupted", fg="yellow", err=True)
         code = 130
