@@ -6,8 +6,10 @@
 Builds a throw-away venv, runs ``pip install .`` (or ``.[EXTRAS]``) from this checkout,
 then prints the site-packages size (MB, ``du``-style: allocated blocks), the size an
 empty venv already has (pip itself), the difference, the ten largest distributions,
-and whether torch, onnxruntime, scikit-learn or mlperf-logging came along. Exit code 1
-if the added size passes ``--limit`` MB or a heavy package came along with the core.
+and whether torch, onnxruntime, scikit-learn or mlperf-logging came along. Then, in that
+venv, it runs a short SingleStream test through ``mlpace.compat`` and ``mlpace report`` on
+its logs. Exit code 1 if the added size passes ``--limit`` MB, a heavy package came
+along with the core, or the smoke run fails.
 """
 
 from __future__ import annotations
@@ -22,6 +24,24 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("torch", "onnxruntime", "sklearn", "mlperf_logging", "onnx", "skimage")
+
+# a compat-API harness, then `mlpace report` on its logs, inside the fresh venv
+SMOKE = """
+import mlpace.compat as lg
+sut = lg.ConstructSUT(lambda qs: lg.QuerySamplesComplete([lg.QuerySampleResponse(q.id, 0, 0) for q in qs]),
+                      lambda: None)
+qsl = lg.ConstructQSL(64, 64, lambda s: None, lambda s: None)
+settings = lg.TestSettings()
+settings.scenario = lg.TestScenario.SingleStream
+settings.mode = lg.TestMode.PerformanceOnly
+settings.min_duration_ms = 100
+settings.min_query_count = 100
+log = lg.LogSettings()
+log.log_output.outdir = "run"
+lg.StartTestWithLogSettings(sut, qsl, settings, log)
+lg.DestroyQSL(qsl)
+lg.DestroySUT(sut)
+"""
 
 
 def du_mb(path: Path) -> float:
@@ -53,6 +73,11 @@ def main() -> int:
         sizes = sorted(((du_mb(p), p.name) for p in sp.iterdir() if p.is_dir() and not p.name.endswith(
             (".dist-info", "__pycache__"))), reverse=True)
         heavy = [m for m in HEAVY if (sp / m).exists()]
+        smoke = subprocess.run([str(env / "bin" / "python"), "-c", SMOKE], cwd=tmp, capture_output=True, text=True)
+        if smoke.returncode == 0:
+            smoke = subprocess.run([str(env / "bin" / "mlpace"), "report", "run"], cwd=tmp, capture_output=True,
+                                   text=True)
+        smoke_ok = smoke.returncode == 0 and (Path(tmp) / "run" / "report.md").is_file()
     added = total - empty
     print(f"pip install {'mlpace' + (f'[{args.extras}]' if args.extras else '')} in a fresh venv "
           f"(Python {sys.version_info.major}.{sys.version_info.minor})")
@@ -60,7 +85,8 @@ def main() -> int:
           f"(limit {args.limit:.0f} MB)")
     print("largest: " + ", ".join(f"{name} {mb:.0f}" for mb, name in sizes[:10]))
     print(f"heavy packages present: {', '.join(heavy) if heavy else 'none'}")
-    return 1 if added > args.limit or (heavy and not args.extras) else 0
+    print("mlpace.compat SingleStream run + mlpace report: " + ("ok" if smoke_ok else "FAILED\n" + smoke.stderr[-2000:]))
+    return 1 if added > args.limit or (heavy and not args.extras) or not smoke_ok else 0
 
 
 if __name__ == "__main__":
