@@ -1,8 +1,17 @@
 """Fixtures shared by every test folder: a session-wide model cache, kept small on purpose."""
 
 import os
+from pathlib import Path
 
 import pytest
+
+SLOW_FOLDERS = ("training", "audit")  # full training and audit runs: select with -m slow / "not slow"
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if Path(item.path).parent.name in SLOW_FOLDERS:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session", autouse=True)

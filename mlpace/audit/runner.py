@@ -20,10 +20,12 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mlpace.audit import configs, verify
 from mlpace.errors import ConfigError, DataError
 from mlpace.loadgen.logs.read import ACCURACY, SUMMARY
+from mlpace.loadgen.settings import TestMode
 
 _PAYLOAD_DTYPE_NAMES = {"<i8": "int64", "<f4": "float32", "<i4": "int32"}
 
@@ -49,7 +51,7 @@ def _run(sut, qsl, settings, outdir: Path, audit_config: Path | None, model: str
     from mlpace import loadgen as lg
 
     outdir.mkdir(parents=True, exist_ok=True)
-    kwargs = {"model": model}
+    kwargs: dict[str, Any] = {"model": model}
     if progress is not None:
         kwargs["progress"] = progress
     return lg.start_test(sut, qsl, settings, lg.LogSettings(outdir=outdir), audit_config=audit_config, **kwargs)
@@ -58,11 +60,11 @@ def _run(sut, qsl, settings, outdir: Path, audit_config: Path | None, model: str
 def run_reference(wl, sut, qsl, base, out_dir: Path, progress=None) -> None:
     """AccuracyOnly run into ``accuracy/`` (scored) and PerformanceOnly into ``performance/run_1``."""
     acc = base.model_copy()
-    acc.mode = "AccuracyOnly"
+    acc.mode = TestMode.AccuracyOnly
     _run(sut, qsl, acc, out_dir / "accuracy", None, wl.name, progress)
     wl.score_accuracy_log(out_dir / "accuracy" / ACCURACY, out_dir=out_dir / "accuracy")
     perf = base.model_copy()
-    perf.mode = "PerformanceOnly"
+    perf.mode = TestMode.PerformanceOnly
     _run(sut, qsl, perf, out_dir / "performance" / "run_1", None, wl.name, progress)
     (out_dir / "performance" / "run_1" / ACCURACY).unlink(missing_ok=True)
 
@@ -115,7 +117,7 @@ def run_audits(
         cfg = folder / "audit.config"
         cfg.write_text(configs.audit_config_text(test, sampling_target=target))
         settings = base.model_copy()
-        settings.mode = "PerformanceOnly"
+        settings.mode = TestMode.PerformanceOnly
         if test == "TEST05":
             # LoadGen 6.0.17 takes seeds from mlperf.conf only, so the seed lines of the
             # official TEST05 audit.config are ignored there; apply them directly.

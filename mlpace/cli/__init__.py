@@ -13,6 +13,7 @@ import sys
 import typer
 
 from mlpace.errors import MlpaceError
+from mlpace.extras import missing_extra
 
 app = typer.Typer(
     name="mlpace",
@@ -28,11 +29,7 @@ def _register() -> None:
     import importlib
 
     for name in ("run", "report", "workloads", "audit", "check", "train", "tiny"):
-        try:
-            importlib.import_module(f"mlpace.cli.{name}")
-        except ModuleNotFoundError as exc:  # a group not written yet
-            if exc.name != f"mlpace.cli.{name}":
-                raise
+        importlib.import_module(f"mlpace.cli.{name}")  # a missing module is a bug: let it raise
 
 
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in mlpace, not a verdict (1) nor bad input (2)
@@ -67,6 +64,12 @@ def _run(argv: list[str] | None) -> int:
     except MlpaceError as exc:
         typer.secho(f"error: {_one_line(exc)}", fg="red", err=True)
         return exc.exit_code
+    except ModuleNotFoundError as exc:  # an optional dependency: name the extra; anything else is a bug
+        missing = missing_extra(exc)
+        if missing is None:
+            raise
+        typer.secho(f"error: {missing}", fg="red", err=True)
+        return missing.exit_code
     except KeyboardInterrupt:
         typer.secho("interrupted", fg="yellow", err=True)
         return 130

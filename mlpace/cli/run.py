@@ -266,8 +266,10 @@ def _print_replicas(sut, out_root: Path) -> None:
     table = Table(title="Ray replicas")
     for col in ("replica", "node", "samples", "batches", "median model ms", "median queue+transfer ms"):
         table.add_column(col)
+    def fmt(v):
+        return "-" if v is None else f"{v:.3f}"
+
     for st in stats:
-        fmt = (lambda v: "-" if v is None else f"{v:.3f}")
         table.add_row(str(st["replica"]), st["node_id"][:12], f"{st['samples']:,}", f"{st['batches']:,}",
                       fmt(st["median_service_ms"]), fmt(st["median_overhead_ms"]))
     console.print(table)

@@ -25,7 +25,7 @@ import numpy as np
 from mlpace.endpoints import openai, v2
 from mlpace.endpoints.client import Endpoints, LoopThread
 from mlpace.endpoints.config import EndpointConfig
-from mlpace.endpoints.failures import FAILURE_KINDS, OK, RequestFailed, classify_exception, http_failure
+from mlpace.endpoints.failures import FAILURE_KINDS, OK, classify_exception, http_failure
 from mlpace.endpoints.records import ClientStats, RequestRecords
 from mlpace.endpoints.sse import SSEParser
 

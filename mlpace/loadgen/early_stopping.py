@@ -4,7 +4,7 @@ MLPerf's early-stopping criterion asks, at confidence ``c`` (0.99) and tolerance
 (0): with ``t`` queries over the latency bound, how many under-bound queries ``h``
 make it unlikely (``odds < 1 - c``) that the true percentile ``p`` is missed?
 ``odds(h, t, p, d)`` is the binomial CDF written as a regularised incomplete beta
-function, ``I_{p-d}(h, 1 + t)``.
+function, ``I_{p-d}(h, 1 + t)``, computed as that binomial tail by ``binomial.py``.
 
 The official LoadGen searches ``h`` by bisection inside a bracket predicted from
 earlier answers (a straight line through the previous two ``(t, h)`` points, or a
@@ -27,7 +27,7 @@ import math
 import threading
 from dataclasses import dataclass
 
-from scipy.special import betainc
+from mlpace.loadgen import binomial
 
 DEFAULT_CONFIDENCE = 0.99
 DEFAULT_TOLERANCE = 0.0
@@ -35,7 +35,7 @@ DEFAULT_TOLERANCE = 0.0
 
 def odds(h: int, t: int, p: float, d: float = DEFAULT_TOLERANCE) -> float:
     """Probability of at most ``t`` over-latency queries among ``h + t`` (``I_{p-d}(h, 1+t)``)."""
-    return float(betainc(h, 1 + t, p - d))
+    return binomial.cdf(t, h + t, 1.0 - (p - d))
 
 
 def _check(p: float, d: float, c: float) -> None:

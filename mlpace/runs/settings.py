@@ -13,11 +13,12 @@ The CLI only parses options and prints; nothing here prints.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from mlpace.errors import ConfigError
-from mlpace.loadgen.settings import TestMode, TestSettings
+from mlpace.loadgen.settings import TestMode, TestScenario, TestSettings
+from mlpace.runs.scenarios import scenario_name
 
 MODES = {m.name.lower(): m for m in TestMode}
 
@@ -42,7 +43,7 @@ def parse_mode(name: str) -> TestMode:
 
 
 def build_settings(workload, scenario: str, mode: TestMode | None = None, conf: Sequence[Path] = (),
-                   model: str | None = None, overrides: dict[str, object] | None = None) -> TestSettings:
+                   model: str | None = None, overrides: Mapping[str, object] | None = None) -> TestSettings:
     """Workload defaults, then conf files, then ``overrides``; all validated.
 
     ``workload`` may be None (the settings' own defaults). ``mode`` None keeps the
@@ -59,14 +60,14 @@ def build_settings(workload, scenario: str, mode: TestMode | None = None, conf: 
         if key not in TestSettings.model_fields:
             raise ConfigError(f"unknown setting {key!r} in --set; allowed: {', '.join(TestSettings.model_fields)}")
         setattr(settings, key, value)
-    settings.scenario = scenario
+    settings.scenario = TestScenario[scenario_name(scenario)]
     if mode is not None:
         settings.mode = mode
     return settings
 
 
 def prepare_runs(workload, scenarios: Sequence[str], mode: TestMode, conf: Sequence[Path] = (),
-                 model: str | None = None, overrides: dict[str, object] | None = None,
+                 model: str | None = None, overrides: Mapping[str, object] | None = None,
                  sut_timeout_ms: int | None = None) -> list[tuple[str, TestSettings]]:
     """Validated settings for each scenario, before any run starts (a bad key fails them all)."""
     if mode is TestMode.FindPeakPerformance and any(s != "Server" for s in scenarios):

@@ -13,11 +13,15 @@ as one little-endian float32 (4 bytes). Accuracy scripts decode the first elemen
 from __future__ import annotations
 
 from mlpace.errors import ConfigError
-from mlpace.workloads.anomaly import Anomaly
-from mlpace.workloads.base import SCENARIOS, Workload, scenario_name
-from mlpace.workloads.digits import Digits
-from mlpace.workloads.report import AccuracyReport
-from mlpace.workloads.vww import VisualWakeWords
+from mlpace.extras import require
+
+require("workloads", "onnx", "onnxruntime", "sklearn")  # a clear "pip install 'mlpace[workloads]'" if not
+
+from mlpace.workloads.anomaly import Anomaly  # noqa: E402
+from mlpace.workloads.base import SCENARIOS, Workload, scenario_name  # noqa: E402
+from mlpace.workloads.digits import Digits  # noqa: E402
+from mlpace.workloads.report import AccuracyReport  # noqa: E402
+from mlpace.workloads.vww import VisualWakeWords  # noqa: E402
 
 _CLASSES = {cls.name: cls for cls in (Digits, VisualWakeWords, Anomaly)}
 _INSTANCES: dict[str, Workload] = {}

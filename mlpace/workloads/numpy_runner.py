@@ -8,6 +8,7 @@ Only the operators and attributes listed in ``_OPS`` are supported; anything els
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +44,7 @@ def _reduce_mean(x, *, axes=None, keepdims=1):
     return np.mean(x, axis=axis, keepdims=bool(keepdims), dtype=np.float32)
 
 
-_OPS = {
+_OPS: dict[str, Callable[..., np.ndarray]] = {
     "Gemm": _gemm,
     "Relu": lambda x: np.maximum(x, 0),
     "Identity": lambda x: x,

@@ -53,7 +53,8 @@ def _model(graph: onnx.GraphProto, doc: str, metadata: dict[str, str]) -> onnx.M
 
 def classifier(name: str, weights, biases, *, doc: str = "", metadata=None) -> onnx.ModelProto:
     """MLP classifier graph with outputs ``label`` (int64) and ``logits`` (float32)."""
-    nodes, inits = [], []
+    nodes: list = []
+    inits: list = []
     n_in, n_out = np.shape(weights[0])[0], np.shape(weights[-1])[1]
     logits = _dense_stack("input", weights, biases, nodes, inits, "")
     nodes.append(helper.make_node("Identity", [logits], ["logits"], name="logits"))

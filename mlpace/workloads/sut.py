@@ -32,7 +32,9 @@ class BatchSUT:
         batch_size: int = 4096,
     ):
         if complete is None:
-            from mlpace.loadgen import complete  # the native LoadGen's completion call
+            from mlpace.loadgen import complete as native_complete  # the native LoadGen's completion call
+
+            complete = native_complete
         self.name = name
         self.qsl = qsl
         self.runner = runner

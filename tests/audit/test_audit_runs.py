@@ -10,6 +10,8 @@ so throughput is set by the sleep and not by a noisy shared machine:
              returns label 0 without running the model: TEST01 catches it.
 """
 
+import re
+import shutil
 import time
 from collections import OrderedDict
 
@@ -118,13 +120,36 @@ def test_test01_catches_answers_that_differ_from_the_accuracy_run(tmp_path):
     assert out["TEST04"].passed
 
 
+def last_line(path):
+    return path.read_text().splitlines()[-1]
+
+
 def test_cli_runs_one_test_and_reports_a_bad_reference(tmp_path, capsys):
-    fast = ["--set", "min_duration_ms=100", "--set", "offline_expected_qps=20000"]
-    assert main(["audit", "vww", "Offline", "--out", str(tmp_path / "a"), "--test", "TEST01", *fast]) in (0, 1)
+    fast = ["--set", "min_duration_ms=100"]
+    code = main(["audit", "vww", "Offline", "--out", str(tmp_path / "a"), "--test", "TEST01", *fast])
     out = capsys.readouterr().out
-    assert "TEST01" in out and ("PASS" in out or "FAIL" in out)
-    assert (tmp_path / "a" / "TEST01" / "verify_accuracy.txt").is_file()
-    code = main(["audit", "vww", "Offline", "--out", str(tmp_path / "b"), "--reference", str(tmp_path / "nothing"), *fast])
+    assert last_line(tmp_path / "a" / "TEST01" / "verify_accuracy.txt") == "TEST PASS"  # same answers: always
+    perf = last_line(tmp_path / "a" / "TEST01" / "verify_performance.txt")
+    assert code == (0 if perf == "TEST PASS" else 1), (code, perf)  # the exit code is the files' verdict
+    assert "TEST01" in out and ("PASS" if code == 0 else "FAIL") in out
+
+    # a reference that claims 3x the throughput: the audit run cannot be within 10% of it
+    ref = tmp_path / "ref"
+    shutil.copytree(tmp_path / "a" / "accuracy", ref / "accuracy")
+    shutil.copytree(tmp_path / "a" / "performance", ref / "performance")
+    summary = ref / "performance" / "run_1" / "mlperf_log_summary.txt"
+    claimed = read_summary(summary).metric_value * 3
+    text = re.sub(r"(?m)^(Samples per second\s*:\s*).*$", rf"\g<1>{claimed:.2f}", summary.read_text())
+    summary.write_text(re.sub(r"(?m)^Result is : .*$", "Result is : VALID", text))
+    code = main(["audit", "vww", "Offline", "--out", str(tmp_path / "b"), "--test", "TEST01", "--reference", str(ref), *fast])
+    out = capsys.readouterr().out
+    assert code == 1 and "FAIL" in out
+    lines = (tmp_path / "b" / "TEST01" / "verify_performance.txt").read_text().splitlines()
+    assert f"reference score = {claimed:g} (samples/s)" in lines and lines[-1] == "TEST FAIL: Test score invalid"
+    assert any(line.startswith("rule: test score within +/-10% of the reference") for line in lines)
+    assert last_line(tmp_path / "b" / "TEST01" / "verify_accuracy.txt") == "TEST PASS"
+
+    code = main(["audit", "vww", "Offline", "--out", str(tmp_path / "c"), "--reference", str(tmp_path / "nothing"), *fast])
     err = capsys.readouterr().err
     assert code != 0 and "nothing" in err and "reference run file not found" in err
 
@@ -139,6 +164,15 @@ def test_unknown_test_name_or_setting_is_a_config_error(tmp_path, capsys):
 @pytest.mark.parametrize("scenario", ["SingleStream"])
 def test_latency_scenario_audit_writes_every_verdict(tmp_path, scenario):
     outs = run_audits("digits", scenario, tmp_path, settings_overrides={"min_duration_ms": 300})
+    ref = read_summary(tmp_path / "performance" / "run_1")
+    assert {o.test for o in outs} == {"TEST01", "TEST04", "TEST05"}
     for o in outs:
-        text = (o.folder / "verify_performance.txt").read_text()
-        assert "(ns)" in text and text.splitlines()[-1].startswith("TEST")
+        lines = (o.folder / "verify_performance.txt").read_text().splitlines()
+        got = read_summary(o.folder / "performance" / "run_1")
+        # latency scenarios compare the early-stopping percentile estimates, in ns
+        assert f"reference score = {ref.early_stopping[90.0]:g} (ns)" in lines
+        assert f"test score = {got.early_stopping[90.0]:g} (ns)" in lines
+        assert lines[-1] == ("TEST PASS" if o.performance.passed else "TEST FAIL: Test score invalid") or \
+            (not got.valid and lines[-1] == "TEST FAIL: Test results are invalid")
+        assert o.passed == (o.performance.passed and (o.accuracy is None or o.accuracy.passed))
+    assert last_line(tmp_path / "TEST01" / "verify_accuracy.txt") == "TEST PASS"

@@ -4,7 +4,6 @@ Ctrl-C ends with code 130 and keeps the logs. Never a traceback."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("mlperf_loadgen")  # the official LoadGen: a test dependency (mlcommons-loadgen)
+import mlperf_loadgen  # noqa: F401  the official LoadGen (mlcommons-loadgen): missing is a failure, not a skip
 
 HARNESSES = Path(__file__).parent / "harnesses"
 MODULES = {"official": "mlperf_loadgen", "mlpace": "mlpace.compat"}
@@ -127,7 +127,8 @@ def test_single_stream_duration_bound_counts_agree_within_timing(harness):
     Both stop at the first query issued after 1 s, so count / (queries per second) is the
     run's length, ~1 s, for each. The counts themselves move with the per-query cost of
     thread wake-ups, which a busy shared machine changes by tens of percent from run to
-    run (either way, for either implementation), hence the loose ratio.
+    run (either way, for either implementation), so the runs are compared on the share of
+    their time spent inside queries instead.
     """
     official, ours = both(harness, "single_stream_timed")
     for run in (official, ours):
@@ -138,9 +139,13 @@ def test_single_stream_duration_bound_counts_agree_within_timing(harness):
         assert 1.0 <= n / run.detail["result_qps_with_loadgen_overhead"] < 1.1
         assert run.sidecar["max_outstanding"] == 1
         assert run.sidecar["issue_sizes"] == [1] * n
-    a = official.detail["result_query_count"]
-    b = ours.detail["result_query_count"]
-    assert 0.5 < b / a < 2.0, (a, b)
+    # The counts move with machine load, but not the share of the run spent inside queries:
+    # qps with overhead / qps without = mean latency x queries / duration. A LoadGen that
+    # dawdled between queries (a late wake-up, a per-query log flush) would lower it.
+    busy = {name: run.detail["result_qps_with_loadgen_overhead"] / run.detail["result_qps_without_loadgen_overhead"]
+            for name, run in (("official", official), ("mlpace", ours))}
+    assert busy["official"] > 0.85 and busy["mlpace"] > 0.85, busy
+    assert busy["mlpace"] > busy["official"] - 0.08, busy
 
 
 def test_multistream_counts_are_exact(harness):
@@ -191,10 +196,18 @@ def test_percentiles_within_noise(harness, name):
         return
     # The SUT sleeps 1 ms; a busy machine only adds to that, so the minimum is the sharp
     # comparison and the median a loose one (the official's own median moves by ms under load).
-    for run in (a, b):
-        assert 1_000_000 <= run["result_min_latency_ns"] < 2_000_000
-        assert 1_000_000 <= run["result_50.00_percentile_latency_ns"] < 6_000_000
+    pcts = ["50.00", "90.00", "95.00", "97.00", "99.00", "99.90"]
+    for run, detail in ((official, a), (ours, b)):
+        assert 1_000_000 <= detail["result_min_latency_ns"] < 2_000_000
+        assert 1_000_000 <= detail["result_50.00_percentile_latency_ns"] < 6_000_000
+        chain = ([detail["result_min_latency_ns"]] + [detail[f"result_{p}_percentile_latency_ns"] for p in pcts]
+                 + [detail["result_max_latency_ns"]])
+        assert chain == sorted(chain), chain  # percentiles of one sorted array
+        for p in pcts:  # the summary prints the detail's figure
+            assert int(run.summary_value(f"{p} percentile latency (ns)")) == detail[f"result_{p}_percentile_latency_ns"]
     assert abs(b["result_min_latency_ns"] - a["result_min_latency_ns"]) < 400_000
+    # same SUT, same 1 ms sleep: the medians differ by LoadGen overhead and load, not by milliseconds
+    assert abs(b["result_50.00_percentile_latency_ns"] - a["result_50.00_percentile_latency_ns"]) < 1_500_000
 
 
 # ---------------------------------------------------------------- log formats

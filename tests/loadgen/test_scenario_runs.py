@@ -159,40 +159,38 @@ def test_offline_issues_one_query_with_all_samples(tmp_path):
 # ---------------------------------------------------------------- Server
 
 def test_server_actual_issue_times_are_poisson_at_the_target_rate(tmp_path):
-    """KS test on the gaps between the issue times the SUT sees, at 300 QPS.
+    """At 300 QPS: the seeded plan is a Poisson process at the target rate, and the engine
+    issues each query at its planned time.
 
-    A machine whose cores are taken by other processes preempts the issue loop and
-    turns late arrivals into bursts (the official C++ LoadGen fails the same test
-    then), so the run is tried up to three times and one must fit; the rate and
-    schedule checks hold on every try.
+    The two are checked apart, once each. The plan's KS test has no noise (a fixed seed
+    gives a fixed p-value). The issue times are compared query by query with the plan,
+    with statistics that a few preempted wake-ups on a busy machine do not move (the
+    median offset and the share of queries on time), instead of a KS test on the
+    actual gaps, which such bursts fail for the official C++ LoadGen too.
     """
     qps = 300.0
-    pvalues = []
-    for attempt in range(3):
-        sut = RecordingSUT(delay_s=None)  # inline answers: the arrival process is all the engine's
-        result, plan = run(tmp_path / str(attempt), sut, scenario="Server", server_target_qps=qps,
-                           min_duration_ms=1500, min_query_count=100)
-        issued = sut.issued()
-        n = len(issued)
-        assert n == plan.query_count == result.performance.query_count
-        assert n > 300
-        assert all(len(e[2]) == 1 for e in issued)
-        np.testing.assert_array_equal([e[3][0] for e in issued], plan.sample_index)
-        t = np.array([e[1] for e in issued], dtype=np.float64) / 1e9
-        actual_rate = (n - 1) / (t[-1] - t[0])
-        sched = plan.scheduled_ns.astype(np.float64) / 1e9
-        planned_rate = (n - 1) / (sched[-1] - sched[0])
-        assert actual_rate == pytest.approx(planned_rate, rel=0.03)  # the engine keeps the timeline
-        assert actual_rate == pytest.approx(qps, rel=0.15)  # ~450 Poisson arrivals: 3 sigma
-        pvalues.append(stats.kstest(np.diff(t), "expon", args=(0, 1 / qps)).pvalue)
-        if pvalues[-1] > 0.01:
-            # on time: issue times follow the schedule itself, not just its distribution (the
-            # SUT does not know the engine's start, so compare offsets around their median)
-            offsets = (t - t[0]) - (sched - sched[0])
-            assert np.median(np.abs(offsets - np.median(offsets))) < 0.002
-            assert 0 <= result.performance.issue_lag_p50_ns < 2_000_000
-            break
-    assert max(pvalues) > 0.01, pvalues
+    sut = RecordingSUT(delay_s=None)  # inline answers: the arrival process is all the engine's
+    result, plan = run(tmp_path, sut, scenario="Server", server_target_qps=qps,
+                       min_duration_ms=1500, min_query_count=100)
+    issued = sut.issued()
+    n = len(issued)
+    assert n == plan.query_count == result.performance.query_count
+    assert n > 300
+    assert all(len(e[2]) == 1 for e in issued)
+    np.testing.assert_array_equal([e[3][0] for e in issued], plan.sample_index)
+    sched = plan.scheduled_ns.astype(np.float64) / 1e9
+    # the plan: exponential gaps at the target rate
+    assert stats.kstest(np.diff(sched), "expon", args=(0, 1 / qps)).pvalue > 0.01
+    assert (n - 1) / (sched[-1] - sched[0]) == pytest.approx(qps, rel=0.15)  # ~450 arrivals: 3 sigma
+    # the run: each query issued at its planned offset (the SUT does not know the engine's
+    # start, so offsets are compared around their median)
+    t = np.array([e[1] for e in issued], dtype=np.float64) / 1e9
+    offsets = (t - t[0]) - (sched - sched[0])
+    spread = np.abs(offsets - np.median(offsets))
+    assert np.median(spread) < 0.001, np.median(spread)
+    assert np.mean(spread < 0.005) > 0.9, np.mean(spread < 0.005)
+    assert (n - 1) / (t[-1] - t[0]) == pytest.approx((n - 1) / (sched[-1] - sched[0]), rel=0.03)
+    assert 0 <= result.performance.issue_lag_p50_ns < 2_000_000
 
 
 # ---------------------------------------------------------------- reproducibility of real runs

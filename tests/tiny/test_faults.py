@@ -3,14 +3,14 @@
 import time
 from pathlib import Path
 
-SEED = 1
-
 import pytest
 
 from mlpace.errors import DeviceError
 from mlpace.tiny import protocol as p
 from mlpace.tiny.runner import make_config, run
 from mlpace.tiny.sim.faults import FaultPlan
+
+SEED = 1
 
 
 def results_text(fast, bench="ic", mode="performance"):

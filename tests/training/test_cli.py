@@ -1,7 +1,6 @@
 """The ``mlpace train`` commands: check on another tool's folder, failures explained, Ctrl-C."""
 
 import json
-import os
 import signal
 import subprocess
 import sys

@@ -1,7 +1,6 @@
 """The official result_summarizer and rcp_checker give mlpace's numbers on the same folders."""
 
 import csv
-import json
 import shutil
 
 import pytest
