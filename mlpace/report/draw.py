@@ -107,7 +107,7 @@ def draw(fig: Figure, width: float = 6.4, height: float = 3.4):
     return mfig
 
 
-def to_svg(fig: Figure, width: float = 6.4, height: float = 3.4) -> str:
+def to_svg(fig: Figure, width: float = 5.9, height: float = 3.3) -> str:
     """The figure as an ``<svg>`` element (text kept as text; no XML prolog)."""
     plt = _plt()
     mfig = draw(fig, width, height)
