@@ -108,6 +108,12 @@ def test_official_runs_without_trace_say_no_ci(tmp_path, capsys):
     (pair,) = compare_paths(folders)
     p50 = next(r for r in pair.rows if r.metric == "p50")
     assert not p50.change.has_ci and p50.change.change > 0.2  # values still compared: 1.0 -> 1.5 ms
+    # the page of such a folder plots the logged percentiles instead of a distribution
+    from mlpace.report.build import build_report
+
+    figs = {f.id: f for f in build_report(folders[0]).figures()}
+    assert list(figs) == ["latency-percentiles"]
+    assert figs["latency-percentiles"].series[0].y[0] == pytest.approx(p50.a)
 
 
 def test_percentile_bootstrap_matches_brute_force_resampling():
