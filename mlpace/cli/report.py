@@ -32,6 +32,12 @@ def report(
     from mlpace.submission.logs import SUMMARY
 
     console = Console()
+    if folder.is_dir() and not (folder / SUMMARY).is_file() and not _other_results(folder):
+        from mlpace.report.run_data import find_run_folders
+
+        for run_folder in find_run_folders(folder):  # an `mlpace run` output folder: each run
+            report(run_folder, html, json_, None)
+        return
     is_run = folder.is_dir() and (folder / SUMMARY).is_file()
     if is_run:
         console.print(f"report: [bold]{report_from_folder(folder)}[/bold]")
@@ -45,6 +51,11 @@ def report(
             console.print(f"html: [bold]{write_html(doc, dest / 'report.html')}[/bold]")
         if json_:
             console.print(f"json: [bold]{write_json(doc, dest / 'report.json')}[/bold]")
+
+
+def _other_results(folder: Path) -> bool:
+    """Training (result_N.txt) or Tiny (results.txt) results in or below ``folder``."""
+    return any(folder.rglob("result_*.txt")) or any(folder.rglob("results.txt"))
 
 
 import mlpace.cli.compare  # noqa: E402,F401  (registers `mlpace compare`, kept beside `report`)

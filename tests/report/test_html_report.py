@@ -119,3 +119,11 @@ def test_tiny_results_page_shows_windows_and_energy(tmp_path):
     assert energy.series[0].y == pytest.approx([(1000.0 + 10 * i) / 200 for i in range(1, 6)], rel=1e-3)
     tree = tmp_path / "sys"  # a results tree: the page covers every results.txt below it
     assert main(["report", str(tree)]) == 0 and "Throughput per window" in (tree / "report.html").read_text()
+
+
+def test_report_of_an_output_folder_reports_every_run_below_it(server_run, tmp_path, capsys):
+    (server_run / "report.html").unlink(missing_ok=True)
+    assert main(["report", str(server_run.parent), "--html"]) == 0
+    assert (server_run / "report.html").is_file() and (server_run / "report.md").is_file()
+    assert main(["report", str(tmp_path)]) == 2
+    assert "no mlperf_log_summary.txt in it or below it" in capsys.readouterr().err
