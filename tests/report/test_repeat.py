@@ -32,6 +32,11 @@ def test_repeat_runs_n_times_and_summarises_each_metric(tmp_path, capsys):
     printed = " ".join(capsys.readouterr().out.split())
     assert "digits/Offline: 2 runs" in printed and "throughput" in printed
     assert (out / "repeat_summary.html").is_file()
+    # a repeat folder against itself: intervals from the per-run values, and no difference
+    assert main(["compare", str(out), str(out)]) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "Welch t-interval over 2 vs 2 per-run values" in printed and "no significant difference" in printed
+    assert "noise floor ±2%" in printed
 
 
 def test_repeat_must_be_positive(tmp_path):
