@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from mlpace.cli import app
@@ -36,7 +37,7 @@ def compare(
     pairs = compare_paths(runs, min_change)
     for pair in pairs:
         b = ", ".join(sorted({str(r.folder) for r in pair.b}))
-        table = Table(title=f"{pair.key} ({pair.scenario}): B = {b}")
+        table = Table(title=escape(f"{pair.key} ({pair.scenario}): B = {b}"))
         for col in ("metric", "A", "B", "change", "95% CI", "verdict"):
             table.add_column(col, justify="right" if col in ("A", "B", "change") else "left", no_wrap=col != "metric")
         notes = []
@@ -52,8 +53,9 @@ def compare(
         console.print(table)
         console.print(f"[dim]{floor_text(pair)}[/dim]")
         for n in notes:
-            console.print(f"[dim]CI of: {n}[/dim]" if "CI not available" not in n else f"[yellow]{n}[/yellow]")
-    console.print(f"[bold]{summary_line(pairs)}[/bold]")
+            plain = "CI not available" in n or n.startswith("too few")
+            console.print(f"[yellow]{escape(n)}[/yellow]" if plain else f"[dim]CI of: {escape(n)}[/dim]")
+    console.print(f"[bold]{escape(summary_line(pairs))}[/bold]")
     if html or json_:
         doc = comparison_report(pairs, runs)
         if html:
