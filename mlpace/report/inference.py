@@ -111,7 +111,7 @@ def _checks(run: RunData) -> Table:
     es = d.last("early_stopping_met")
     if es is not None:
         text = d.last("early_stopping_result") or d.last("early_stopping_tpot_result") or ""
-        add("early stopping", "see the official rule", " ".join(str(text).split())[:300], bool(es))
+        add("early stopping", "see the official rule", " ".join(str(text).split())[:300] or "-", bool(es))
     errors = d.last("num_errors")
     if errors is not None:
         add("errors", "0", str(errors), errors == 0)
