@@ -38,6 +38,7 @@ class Records:
     latency_ns: np.ndarray  # int64, completion - actual issue
     source: str
     phases_skipped: int = 0  # samples before the performance run (accuracy phase, ...)
+    issue_start_ns: np.ndarray | None = None  # raw args.issue_start_ns (official: actual - scheduled issue)
 
     def __len__(self) -> int:
         return len(self.latency_ns)
@@ -84,7 +85,8 @@ def read_trace(path: str | Path, perf_samples: int | None = None) -> Records:
     done = arr[:, 3] >= 0
     ts_s = arr[:, 1] / 1e6
     t0 = ts_s.min()
-    return Records((ts_s - t0)[done], (arr[done, 3] - arr[done, 2]).astype(np.int64), str(path), skipped)
+    return Records((ts_s - t0)[done], (arr[done, 3] - arr[done, 2]).astype(np.int64), str(path), skipped,
+                   arr[done, 2].astype(np.int64))
 
 
 def perf_sample_count(detail: dict) -> int | None:

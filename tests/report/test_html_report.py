@@ -127,3 +127,43 @@ def test_report_of_an_output_folder_reports_every_run_below_it(server_run, tmp_p
     assert (server_run / "report.html").is_file() and (server_run / "report.md").is_file()
     assert main(["report", str(tmp_path)]) == 2
     assert "no mlperf_log_summary.txt in it or below it" in capsys.readouterr().err
+
+
+OFFICIAL_SUBMISSION_SERVER = """
+import sys, time
+import mlperf_loadgen as lg
+def issue(qs):
+    time.sleep(0.0003)
+    lg.QuerySamplesComplete([lg.QuerySampleResponse(q.id, 0, 0) for q in qs])
+sut = lg.ConstructSUT(issue, lambda: None)
+qsl = lg.ConstructQSL(32, 32, lambda s: None, lambda s: None)
+s = lg.TestSettings()
+s.scenario = lg.TestScenario.Server
+s.mode = lg.TestMode.SubmissionRun
+s.server_target_qps = 500
+s.min_duration_ms = 300
+s.min_query_count = 50
+ls = lg.LogSettings()
+ls.log_output.outdir = sys.argv[1]
+ls.enable_trace = True
+lg.StartTestWithLogSettings(sut, qsl, s, ls)
+"""
+
+
+def test_official_submission_run_trace_keeps_the_performance_run_and_its_issue_lag(tmp_path):
+    import subprocess
+
+    from mlpace.report.records import read_trace
+
+    subprocess.run([sys.executable, "-c", OFFICIAL_SUBMISSION_SERVER, str(tmp_path)], check=True, cwd=tmp_path,
+                   capture_output=True, timeout=60)
+    detail = (tmp_path / "mlperf_log_detail.txt").read_text()
+    queries = int(detail.split('"key": "result_query_count", "value": ')[1].split(",")[0])
+    everything = read_trace(tmp_path / "mlperf_log_trace.json")
+    assert len(everything) == queries + 32  # the accuracy phase (32 samples) is in the trace too
+    doc = build_report(tmp_path)
+    hist = next(f for f in doc.figures() if f.id == "latency-histogram")
+    assert sum(hist.series[0].y) == queries  # only the performance run is plotted
+    lag = next(f for f in doc.figures() if f.id == "issue-lag-over-time")
+    tail = everything.issue_start_ns[-queries:] / 1e3
+    assert max(lag.series[1].y) <= tail.max() and min(lag.series[0].y) >= tail.min()
