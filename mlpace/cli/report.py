@@ -16,8 +16,9 @@ from mlpace.cli import app
 @app.command("report")
 def report(
     folder: Annotated[Path, typer.Argument(help="A run folder holding mlperf_log_summary.txt (mlpace or the "
-                                           "official LoadGen), a training results folder (result_N.txt), a Tiny "
-                                           "results folder (results.txt), or a report.json to rebuild.")],
+                                           "official LoadGen), an output folder (every run folder below it), a training "
+                                           "results folder (result_N.txt), a Tiny results folder (results.txt), or "
+                                           "a report.json to rebuild.")],
     html: Annotated[bool, typer.Option("--html", help="Write report.html: one self-contained page "
                                        "(inline SVG plots, no scripts, no network).")] = False,
     json_: Annotated[bool, typer.Option("--json", help="Write report.json: every figure's data in one "
