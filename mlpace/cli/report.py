@@ -16,8 +16,9 @@ from mlpace.cli import app
 @app.command("report")
 def report(
     folder: Annotated[Path, typer.Argument(help="A run folder holding mlperf_log_summary.txt (mlpace or the "
-                                           "official LoadGen), a training results folder (result_N.txt), a Tiny "
-                                           "results folder (results.txt), or a report.json to rebuild.")],
+                                           "official LoadGen), an output folder (every run folder below it), a training "
+                                           "results folder (result_N.txt), a Tiny results folder (results.txt), or "
+                                           "a report.json to rebuild.")],
     html: Annotated[bool, typer.Option("--html", help="Write report.html: one self-contained page "
                                        "(inline SVG plots, no scripts, no network).")] = False,
     json_: Annotated[bool, typer.Option("--json", help="Write report.json: every figure's data in one "
@@ -29,10 +30,16 @@ def report(
     from mlpace.report import report_from_folder
     from mlpace.report.build import build_report, write_json
     from mlpace.report.html import write_html
-    from mlpace.submission.logs import SUMMARY
+    from mlpace.loadgen.logs.read import SUMMARY
     from mlpace.tiny.check import is_tiny_tree
 
     console = Console()
+    if folder.is_dir() and not (folder / SUMMARY).is_file() and not _other_results(folder):
+        from mlpace.report.run_data import find_run_folders
+
+        for run_folder in find_run_folders(folder):  # an `mlpace run` output folder: each run
+            report(run_folder, html, json_, None)
+        return
     is_run = folder.is_dir() and (folder / SUMMARY).is_file()
     if is_run:
         console.print(f"report: [bold]{report_from_folder(folder)}[/bold]")
@@ -50,6 +57,11 @@ def report(
             console.print(f"html: [bold]{write_html(doc, dest / 'report.html')}[/bold]")
         if json_:
             console.print(f"json: [bold]{write_json(doc, dest / 'report.json')}[/bold]")
+
+
+def _other_results(folder: Path) -> bool:
+    """Training (result_N.txt) or Tiny (results.txt) results in or below ``folder``."""
+    return any(folder.rglob("result_*.txt")) or any(folder.rglob("results.txt"))
 
 
 import mlpace.cli.compare  # noqa: E402,F401  (registers `mlpace compare`, kept beside `report`)

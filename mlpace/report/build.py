@@ -10,7 +10,7 @@ from pathlib import Path
 
 from mlpace.errors import DataError
 from mlpace.report.document import SCHEMA, Report
-from mlpace.submission.logs import SUMMARY
+from mlpace.loadgen.logs.read import SUMMARY
 
 
 def build_report(path: str | Path) -> Report:
@@ -34,6 +34,19 @@ def build_report(path: str | Path) -> Report:
         from mlpace.report.tiny import tiny_report
 
         return tiny_report(path)
+    if path.is_dir():  # a tree: one training benchmark folder, or Tiny results below
+        benches = sorted({p.parent for p in path.rglob("result_*.txt")})
+        if len(benches) == 1:
+            from mlpace.report.training import training_report
+
+            return training_report(benches[0])
+        if len(benches) > 1:
+            raise DataError(f"{path}: {len(benches)} training benchmark folders below it; name one: "
+                            + ", ".join(str(b) for b in benches[:8]))
+        if any(path.rglob("results.txt")):
+            from mlpace.report.tiny import tiny_report
+
+            return tiny_report(path)
     raise DataError(f"{path}: not a LoadGen run folder ({SUMMARY}), a training results folder "
                     "(result_N.txt) or a Tiny results folder (results.txt)")
 

@@ -5,15 +5,19 @@ Each argument is a run folder, a session folder (one run folder per workload/sce
 argument (``repeat_K`` removed), or paired directly when each side holds one.
 
 Per metric, the CI and what it is of:
-- latency p50/p90/p99, with >= 3 runs a side: bootstrap over the per-run values (run-to-run
-  variation included); else with per-query records (a trace) on both sides: block bootstrap
-  of the percentile ratio over the pooled records (within-run variation only);
-- throughput, with >= 2 runs a side: bootstrap over the per-run values; else with records:
-  bootstrap over 20 per-window throughputs of each run (within-run variation only);
-- otherwise (summary figures only, TTFT/TPOT which no log holds per sample): the two values
+- with >= 2 runs a side (``--repeat``): Welch's t-interval over the per-run values
+  (run-to-run variation included);
+- else, with per-query records (a trace) on both sides: latency percentiles by a block
+  bootstrap of the percentile ratio over the records, when each run has at least 20 samples
+  beyond the percentile (p99: 2,000 samples; an extreme quantile resting on a handful of
+  samples has no trustworthy bootstrap); throughput by a bootstrap over 20 per-window
+  throughputs of each run (within-run variation only);
+- otherwise (summary figures only; TTFT/TPOT, which no log holds per sample): the two values
   and "no per-query records: CI not available".
-Significant = the CI excludes 0 and the change is at least ``min_change`` (default 5%);
-other rows are greyed, as pyperf's ``compare_to`` hides them.
+Significant = the whole 95% CI lies beyond a noise floor: ``±2%`` with repeats on both sides,
+``±10%`` otherwise (one run a side cannot measure run-to-run drift, which on a shared
+machine reaches ~10% in the tails); ``--min-change`` sets it. Other rows are greyed, as
+pyperf's ``compare_to`` hides them.
 """
 
 from __future__ import annotations
@@ -26,9 +30,11 @@ import numpy as np
 
 from mlpace.errors import DataError
 from mlpace.report.run_data import METRICS, RunData, find_run_folders, load_run
-from mlpace.report.stats import Change, mean_ratio_ci, percentile_ratio_ci, window_throughputs
+from mlpace.report.stats import Change, mean_ratio_ci, percentile_ratio_ci, welch_ratio_ci, window_throughputs
 
-MIN_CHANGE = 0.05
+FLOOR_REPEATS = 0.02  # both sides have >= 2 runs: the CI includes run-to-run variation
+FLOOR_SINGLE = 0.10  # one run a side: the floor stands in for the drift the CI cannot see
+MIN_TAIL = 20  # samples beyond a percentile needed for its bootstrap CI (p99: 2,000 samples)
 _REPEAT = re.compile(r"^repeat_\d+$")
 _PCT = {"p50": 0.5, "p90": 0.9, "p99": 0.99}
 
@@ -65,6 +71,7 @@ class Pair:
     a: list[RunData]
     b: list[RunData]
     rows: list[Row] = field(default_factory=list)
+    floor: float = FLOOR_SINGLE
 
     @property
     def significant(self) -> list[Row]:
@@ -92,7 +99,12 @@ def _values(runs: list[RunData], metric: str) -> list[float] | None:
     return None if any(v is None for v in vals) else vals
 
 
-def compare_groups(a: list[RunData], b: list[RunData], min_change: float = MIN_CHANGE) -> list[Row]:
+def default_floor(a: list[RunData], b: list[RunData]) -> float:
+    return FLOOR_REPEATS if len(a) >= 2 and len(b) >= 2 else FLOOR_SINGLE
+
+
+def compare_groups(a: list[RunData], b: list[RunData], floor: float | None = None) -> list[Row]:
+    floor = default_floor(a, b) if floor is None else floor
     rows = []
     lat_a, lat_b = _latencies(a), _latencies(b)
     for metric, (label, unit, hib) in METRICS.items():
@@ -100,13 +112,17 @@ def compare_groups(a: list[RunData], b: list[RunData], min_change: float = MIN_C
         if va is None or vb is None:
             continue
         change, note = None, ""
-        if len(a) >= 3 and len(b) >= 3 and metric != "throughput":
-            change = mean_ratio_ci(va, vb, f"bootstrap over {len(a)} vs {len(b)} per-run values")
+        if len(a) >= 2 and len(b) >= 2:
+            change = welch_ratio_ci(va, vb, f"Welch t-interval over {len(a)} vs {len(b)} per-run values "
+                                            "(run-to-run variation included)")
         elif metric in _PCT and lat_a is not None and lat_b is not None:
-            change = percentile_ratio_ci(lat_a, lat_b, _PCT[metric])
-            change.basis += "; latency from actual issue (trace), within-run variation only"
-        elif metric == "throughput" and len(a) >= 2 and len(b) >= 2:
-            change = mean_ratio_ci(va, vb, f"bootstrap over {len(a)} vs {len(b)} per-run values")
+            tail = min(len(lat_a), len(lat_b)) * (1 - _PCT[metric])
+            if tail >= MIN_TAIL:
+                change = percentile_ratio_ci(lat_a, lat_b, _PCT[metric])
+                change.basis += "; latency from actual issue (trace), within-run variation only"
+            else:
+                note = (f"too few samples beyond {metric} for a CI ({tail:.0f} < {MIN_TAIL}; "
+                        f"needs {MIN_TAIL / (1 - _PCT[metric]):,.0f} samples a side)")
         elif metric == "throughput" and lat_a is not None and lat_b is not None:
             wa = np.concatenate([window_throughputs(r.records.completions_s()) for r in a])
             wb = np.concatenate([window_throughputs(r.records.completions_s()) for r in b])
@@ -120,17 +136,19 @@ def compare_groups(a: list[RunData], b: list[RunData], min_change: float = MIN_C
         if change is None:
             ma, mb = float(np.mean(va)), float(np.mean(vb))
             change = Change(ma, mb, mb / ma if ma else float("nan"), None, None, "")
-            note = ("per-sample TTFT/TPOT are not logged: CI not available" if metric.startswith(("ttft", "tpot"))
-                    else "no per-query records: CI not available (run with --trace, or --repeat)")
+            note = note or ("per-sample TTFT/TPOT are not logged: CI not available"
+                            if metric.startswith(("ttft", "tpot"))
+                            else "no per-query records: CI not available (run with --trace, or --repeat)")
         else:
             note = change.basis
         rows.append(Row(metric, label, unit, hib, float(np.mean(va)), float(np.mean(vb)), change, note,
-                        change.significant(min_change)))
+                        change.significant(floor)))
     return rows
 
 
-def compare_paths(paths: list[str | Path], min_change: float = MIN_CHANGE) -> list[Pair]:
-    """Compare every path after the first with the first (the baseline)."""
+def compare_paths(paths: list[str | Path], floor: float | None = None) -> list[Pair]:
+    """Compare every path after the first with the first (the baseline); ``floor``: the
+    noise floor (fraction), default per pair (:func:`default_floor`)."""
     if len(paths) < 2:
         raise DataError("compare needs at least two runs or run folders (baseline first)")
     base = group_runs(paths[0])
@@ -149,7 +167,8 @@ def compare_paths(paths: list[str | Path], min_change: float = MIN_CHANGE) -> li
             sa, sb = {r.scenario for r in ga}, {r.scenario for r in gb}
             if sa != sb or len(sa) != 1:
                 raise DataError(f"{key}: cannot compare scenario {'/'.join(sorted(sa))} with {'/'.join(sorted(sb))}")
-            pairs.append(Pair(key, sa.pop(), ga, gb, compare_groups(ga, gb, min_change)))
+            f = default_floor(ga, gb) if floor is None else floor
+            pairs.append(Pair(key, sa.pop(), ga, gb, compare_groups(ga, gb, f), f))
     return pairs
 
 
@@ -178,7 +197,13 @@ def summary_line(pairs: list[Pair]) -> str:
                                        + (f" [{p.key}]" if len(pairs) > 1 else "") for p, r in sig)
 
 
-def comparison_report(pairs: list[Pair], paths: list[str | Path], min_change: float = MIN_CHANGE):
+def floor_text(pair: Pair) -> str:
+    why = ("the CIs include run-to-run variation" if len(pair.a) >= 2 and len(pair.b) >= 2
+           else "one run a side: the CIs cannot see run-to-run drift")
+    return f"noise floor ±{pair.floor * 100:g}% ({why})"
+
+
+def comparison_report(pairs: list[Pair], paths: list[str | Path]):
     """The comparison as a report document (HTML page / JSON)."""
     from mlpace.report.document import Figure, Report, Section, Table, Text, series
 
@@ -191,7 +216,7 @@ def comparison_report(pairs: list[Pair], paths: list[str | Path], min_change: fl
             styles.append(("good" if r.direction == "better" else "bad") if r.significant else "dim")
         b_dirs = ", ".join(sorted({str(x.folder) for x in pair.b}))
         a_dirs = ", ".join(sorted({str(x.folder) for x in pair.a}))
-        blocks = [Text([f"A (baseline): {a_dirs}", f"B: {b_dirs}"], "note"),
+        blocks = [Text([f"A (baseline): {a_dirs}", f"B: {b_dirs}", floor_text(pair)], "note"),
                   Table(["metric", "A", "B", "change", "95% CI of change", "verdict", "CI of"], rows, styles)]
         la, lb = _latencies(pair.a), _latencies(pair.b)
         if la is not None and lb is not None:
@@ -206,9 +231,9 @@ def comparison_report(pairs: list[Pair], paths: list[str | Path], min_change: fl
                                  caption="Per-query latencies from the traces (from actual issue)."))
         sections.append(Section(f"{pair.key} ({pair.scenario})", blocks))
     sections.append(Section("How to read this", [Text([
-        f"Change = B / A − 1 of each figure. A row is significant when its 95% CI excludes 0 and the change is at "
-        f"least {min_change * 100:g}%; other rows are greyed. The 'CI of' column says what the interval covers: "
-        "within-run intervals (one run a side) cannot see run-to-run drift of the machine; repeats "
+        "Change = B / A − 1 of each figure. A row is significant when its whole 95% CI lies beyond the noise "
+        "floor; other rows are greyed. The 'CI of' column says what the interval covers: within-run intervals "
+        "(one run a side) cannot see run-to-run drift of the machine, so their floor is wider; repeats "
         "(mlpace run --repeat N) can."], "note")]))
     return Report("comparison", "mlpace compare: " + " vs ".join(str(p) for p in paths),
                   verdict=summary_line(pairs), sections=sections, source=", ".join(str(p) for p in paths))

@@ -98,7 +98,8 @@ def draw(fig: Figure, width: float = 6.4, height: float = 3.4):
     if not fig.x_log and fig.kind != "bar":
         from matplotlib.ticker import MaxNLocator
 
-        ax.xaxis.set_major_locator(MaxNLocator(nbins=7))
+        whole = all(float(v).is_integer() for ser in fig.series for v in ser.x)  # windows, runs, attempts
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=7, integer=whole))
     ax.set_xlabel(fig.x_label)
     ax.set_ylabel(fig.y_label)
     ax.grid(True, alpha=0.25, linewidth=0.6)
@@ -107,7 +108,7 @@ def draw(fig: Figure, width: float = 6.4, height: float = 3.4):
     return mfig
 
 
-def to_svg(fig: Figure, width: float = 6.4, height: float = 3.4) -> str:
+def to_svg(fig: Figure, width: float = 5.9, height: float = 3.3) -> str:
     """The figure as an ``<svg>`` element (text kept as text; no XML prolog)."""
     plt = _plt()
     mfig = draw(fig, width, height)

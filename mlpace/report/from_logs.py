@@ -7,7 +7,6 @@ latency plot: the full distribution from the trace, else the logged percentiles.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -16,30 +15,13 @@ from mlpace.errors import DataError
 from mlpace.loadgen.results import PERCENTILES, percentile
 from mlpace.report.plots import latency_plot, percentile_plot
 from mlpace.loadgen.logs.read import DETAIL, SUMMARY, read_detail, read_summary
+from mlpace.report.records import TRACE, perf_sample_count, read_trace
 
-TRACE = "mlperf_log_trace.json"
 
-
-def trace_latencies(path: Path) -> np.ndarray:
-    """Sorted sample latencies (ns) from a trace's ``Sample`` begin events.
-
-    Read line by line: the official LoadGen's trace is one event per line but is not
-    strict JSON as a whole (some of its ``LogDetail`` events carry doubled quotes)."""
-    lat = []
-    try:
-        with open(path, encoding="utf-8") as fh:
-            for line in fh:
-                if '"name":"Sample"' not in line or '"ph":"b"' not in line:
-                    continue
-                try:
-                    args = json.loads(line.strip().rstrip(","))["args"]
-                except (ValueError, KeyError):
-                    continue
-                if args.get("complete_ns") is not None:
-                    lat.append(args["complete_ns"] - args["issue_start_ns"])
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read the trace ({exc})") from None
-    return np.sort(np.asarray(lat, dtype=np.int64))
+def trace_latencies(path: Path, perf_samples: int | None = None) -> np.ndarray:
+    """Sorted sample latencies (ns) from a trace's ``Sample`` begin events; with
+    ``perf_samples``, only that many last samples (the performance run of a SubmissionRun)."""
+    return np.sort(read_trace(path, perf_samples).latency_ns)
 
 
 def _last(detail: dict, key: str):
@@ -74,7 +56,7 @@ def report_from_folder(folder: str | Path) -> Path:
         lines.append(f"| queries | {queries:,} |")
     bound = _last(detail, "effective_target_latency_ns") if summary.scenario == "Server" else None
     title = f"{summary.sut_name} {summary.scenario}"
-    if (folder / TRACE).is_file() and (lat := trace_latencies(folder / TRACE)).size:
+    if (folder / TRACE).is_file() and (lat := trace_latencies(folder / TRACE, perf_sample_count(detail))).size:
         marks = {f"p{p * 100:g}": percentile(lat, p) for p in (0.5, 0.9, 0.99)}
         latency_plot(lat, folder / "latency.png", f"{title}: sample latency from issue (trace)", marks, bound)
         lines += ["", "![latency](latency.png)", "",

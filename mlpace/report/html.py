@@ -27,7 +27,7 @@ th,td{border:1px solid #ddd;padding:.25em .6em;text-align:left;vertical-align:to
 th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.dim td{color:#999}tr.good td{background:#eef7ee}tr.bad td{background:#fbeaea}
 caption{caption-side:bottom;text-align:left;color:#666;font-size:.88em;padding-top:.3em}
-figure{margin:.6em 0 1.2em;display:inline-block;vertical-align:top;max-width:100%}
+figure{margin:.6em 1em 1.2em 0;display:inline-block;vertical-align:top;max-width:100%}
 figure svg{max-width:100%;height:auto}
 figcaption{color:#555;font-size:.88em;max-width:640px}
 p.note{color:#555;font-size:.92em}p.bad{color:#cc3311}p.good{color:#228833}
@@ -94,6 +94,8 @@ def render_html(report: Report) -> str:
     if report.verdict:
         v = report.verdict.upper()
         cls = "good" if v in _GOOD else "bad" if v in _BAD else ""
+        if report.kind == "comparison":  # "significant: ... (worse)" / "no significant difference"
+            cls = "bad" if "(WORSE)" in v else "good" if v.startswith("SIGNIFICANT") else ""
         parts.append(f'<p>Result: <span class="verdict {cls}" id="verdict">{html.escape(report.verdict)}</span></p>')
     if report.reasons:
         parts.append('<ul class="reasons">' + "".join(f"<li>{html.escape(r)}</li>" for r in report.reasons) + "</ul>")

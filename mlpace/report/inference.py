@@ -70,6 +70,20 @@ def _over_time(run: RunData, windows: int = 40) -> list[Figure]:
     figs = [Figure("latency-over-time", "Latency over the run", "line", "time since first issue (s)", "latency (ms)",
                    lines, y_log=spread > 50,
                    caption=f"{windows} equal time windows by issue time; latency from actual issue (trace).")]
+    official = not str(run.last("loadgen_version") or "").startswith("mlpace")
+    if run.scenario == "Server" and official and rec.issue_start_ns is not None:
+        lag_us = rec.issue_start_ns / 1e3
+        l50, l99 = [], []
+        for w in range(windows):
+            v = np.sort(lag_us[which == w])
+            if len(v):
+                l50.append(v[int(len(v) * 0.5)])
+                l99.append(v[min(int(len(v) * 0.99), len(v) - 1)])
+        figs.append(Figure("issue-lag-over-time", "Issue lag over the run", "line", "time since first issue (s)",
+                           "issue lag (µs)", [series("p50 per window", centres, l50),
+                                              series("p99 per window", centres, l99)],
+                           caption="Actual − scheduled issue time of each sample (the official trace's "
+                                   "issue_start_ns); a growing lag means the load generator fell behind."))
     thr = window_throughputs(rec.completions_s(), 20)
     if len(thr):
         c = rec.completions_s()
@@ -111,7 +125,7 @@ def _checks(run: RunData) -> Table:
     es = d.last("early_stopping_met")
     if es is not None:
         text = d.last("early_stopping_result") or d.last("early_stopping_tpot_result") or ""
-        add("early stopping", "see the official rule", " ".join(str(text).split())[:300], bool(es))
+        add("early stopping", "see the official rule", " ".join(str(text).split())[:300] or "-", bool(es))
     errors = d.last("num_errors")
     if errors is not None:
         add("errors", "0", str(errors), errors == 0)

@@ -10,6 +10,16 @@ import numpy as np
 def latency_plot(latencies_ns: np.ndarray, path: Path, title: str, marks: dict[str, float],
                  bound_ns: float | None = None) -> Path:
     """Histogram (log-scaled x when the spread is wide) and CDF of latencies, in ms."""
+    import matplotlib.pyplot as plt
+
+    fig = latency_figure(latencies_ns, title, marks, bound_ns)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def latency_figure(latencies_ns: np.ndarray, title: str, marks: dict[str, float], bound_ns: float | None = None):
+    """The matplotlib figure behind :func:`latency_plot` (the caller closes it)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -53,9 +63,7 @@ def latency_plot(latencies_ns: np.ndarray, path: Path, title: str, marks: dict[s
     ax_h.set_ylabel("samples per bin")
     ax_c.set_xlabel("latency (ms)")
     ax_c.set_ylabel("fraction ≤ latency")
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return fig
 
 
 def percentile_plot(percentiles: dict[float, int], path: Path, title: str, bound_ns: float | None = None) -> Path:

@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlpace.errors import DataError
-from mlpace.loadgen.results import PERCENTILES
 from mlpace.report.records import Records, folder_records
-from mlpace.submission.logs import DETAIL, SUMMARY, Summary, read_detail, read_summary
+from mlpace.loadgen.logs.read import DETAIL, SUMMARY, Summary, read_detail, read_summary
 
 # metric id -> (label, unit, higher is better)
 METRICS = {
@@ -104,4 +103,4 @@ def find_run_folders(path: str | Path) -> list[Path]:
     return found
 
 
-__all__ = ["METRICS", "PERCENTILES", "RunData", "find_run_folders", "load_run", "run_figures"]
+__all__ = ["METRICS", "RunData", "find_run_folders", "load_run", "run_figures"]

@@ -10,9 +10,12 @@
   (per-window throughputs of one run, or the per-run values of repeats).
 - :func:`t_interval`: mean and Student-t interval of N run values (``--repeat``).
 
-A change is *significant* when its CI excludes 0 (ratio 1) and the point change is at
-least ``min_change`` (a practical-size floor: within-run intervals cannot see run-to-run
-drift of the machine, so tiny changes are reported as noise).
+- :func:`welch_ratio_ci`: the change of the mean of N per-run values (repeats), Welch's
+  t-interval of the difference relative to A's mean (wide for small N, as it should be).
+
+A change is *significant* when its whole CI lies beyond a noise floor ``±floor``
+(:meth:`Change.significant`): within-run intervals cannot see run-to-run drift of the
+machine, so ``mlpace compare`` sets a floor for them (see :mod:`mlpace.report.compare`).
 """
 
 from __future__ import annotations
@@ -47,11 +50,11 @@ class Change:
     def has_ci(self) -> bool:
         return self.lo is not None and self.hi is not None
 
-    def significant(self, min_change: float) -> bool:
+    def significant(self, floor: float) -> bool:
+        """The whole CI lies beyond ``±floor`` (with floor 0: the CI excludes no change)."""
         if not self.has_ci:
             return False
-        excludes_zero = self.lo > 1.0 or self.hi < 1.0
-        return excludes_zero and abs(self.change) >= min_change
+        return self.lo > 1.0 + floor or self.hi < 1.0 - floor
 
 
 def _blocks(n: int, max_blocks: int = 50) -> np.ndarray:
@@ -127,6 +130,24 @@ def mean_ratio_ci(a_vals, b_vals, basis: str, *, resamples: int = RESAMPLES, see
     alpha = (1 - confidence) / 2
     lo, hi = np.quantile(rb / ra, [alpha, 1 - alpha])
     return Change(ma, mb, mb / ma, float(lo), float(hi), basis)
+
+
+def welch_ratio_ci(a_vals, b_vals, basis: str, confidence: float = CONFIDENCE) -> Change:
+    """Change of the mean (B/A) with Welch's t-interval of the difference, relative to A's mean."""
+    a = np.asarray(a_vals, dtype=np.float64)
+    b = np.asarray(b_vals, dtype=np.float64)
+    ma, mb = float(a.mean()), float(b.mean())
+    if len(a) < 2 or len(b) < 2 or ma == 0:
+        return Change(ma, mb, mb / ma if ma else math.nan, None, None, basis)
+    from scipy import stats
+
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    se = math.sqrt(va + vb)
+    if se == 0:
+        return Change(ma, mb, mb / ma, mb / ma, mb / ma, basis)
+    df = (va + vb) ** 2 / ((va ** 2 / (len(a) - 1) if va else 0) + (vb ** 2 / (len(b) - 1) if vb else 0))
+    half = float(stats.t.ppf(0.5 + confidence / 2, df)) * se
+    return Change(ma, mb, mb / ma, 1 + (mb - ma - half) / ma, 1 + (mb - ma + half) / ma, basis)
 
 
 def window_throughputs(completions_s: np.ndarray, windows: int = 20) -> np.ndarray:

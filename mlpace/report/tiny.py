@@ -37,7 +37,8 @@ def _parse(text: str) -> dict:
             current = (perf if m.group(1) == "Performance" else energy).setdefault(int(m.group(2)), {})
             continue
         if current is not None and (m := _FIELD.match(line)):
-            current[m.group(1)] = float(m.group(2))
+            value = float(m.group(2))
+            current[m.group(1)] = int(value) if m.group(1) == "# Inferences" else value
             continue
         for rx, key in ((_MEDIAN_T, "median_throughput"), (_MEDIAN_E, "median_uj"), (_TOP1, "top1"), (_AUC, "auc")):
             if m := rx.search(line):

@@ -18,24 +18,32 @@ from mlpace.report.compare import compare_paths
 from mlpace.report.stats import mean_ratio_ci, percentile_ratio_ci, t_interval
 
 
+# per-sample service times (a model whose cost depends on the input), in units of the base time
+_COST = np.random.default_rng(5).lognormal(0.0, 0.3, 64)
+
+
 class _SleepSUT:
+    """Sleeps base × the sample's cost: the LoadGen's seeded sample order makes two runs of the
+    same SUT ask for the same work, as a real model on the same data set does."""
+
     name = "sleep-sut"
 
-    def __init__(self, seconds: float):
+    def __init__(self, seconds: float, varied: bool = True):
         self.seconds = seconds
+        self.cost = _COST if varied else np.ones_like(_COST)
 
     def issue_queries(self, ids, indices):
-        time.sleep(self.seconds)
+        time.sleep(self.seconds * self.cost[indices[0]])
         lg.complete(ids)
 
     def flush_queries(self):
         pass
 
 
-def _run(folder, seconds: float):
-    settings = lg.TestSettings.make(scenario="SingleStream", mode="PerformanceOnly", min_duration_ms=700,
-                                    min_query_count=250, single_stream_expected_latency_ns=int(seconds * 1e9))
-    lg.start_test(_SleepSUT(seconds), lg.SimpleQSL("q", 64, 64), settings,
+def _run(folder, seconds: float, varied: bool = True):
+    settings = lg.TestSettings.make(scenario="SingleStream", mode="PerformanceOnly", min_duration_ms=500,
+                                    min_query_count=300, single_stream_expected_latency_ns=int(seconds * 1e9))
+    lg.start_test(_SleepSUT(seconds, varied), lg.SimpleQSL("q", 64, 64), settings,
                   lg.LogSettings(outdir=folder, enable_trace=True), audit_config=None)
     return folder
 
@@ -43,7 +51,10 @@ def _run(folder, seconds: float):
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("compare")
-    return {"a": _run(root / "a", 0.002), "a2": _run(root / "a2", 0.002), "slow": _run(root / "slow", 0.0024)}
+    # "same": a SUT with varied per-sample cost, twice. "fixed"/"slow": a fixed 4 ms service time,
+    # then 20% longer; its narrow distribution keeps the machine's wake-up jitter small next to 20%.
+    return {"a": _run(root / "a", 0.004), "a2": _run(root / "a2", 0.004),
+            "fixed": _run(root / "fixed", 0.004, varied=False), "slow": _run(root / "slow", 0.0048, varied=False)}
 
 
 def test_same_sut_twice_is_no_significant_difference(runs, tmp_path, capsys):
@@ -53,22 +64,23 @@ def test_same_sut_twice_is_no_significant_difference(runs, tmp_path, capsys):
     assert "no significant difference" in out
     (pair,) = compare_paths([runs["a"], runs["a2"]])
     assert {r.metric for r in pair.rows} == {"throughput", "p50", "p90", "p99"}
-    assert all(r.change.has_ci and not r.significant for r in pair.rows)
+    assert not any(r.significant for r in pair.rows)
+    assert all(r.change.has_ci for r in pair.rows if r.metric != "p99")
+    p99 = next(r for r in pair.rows if r.metric == "p99")  # ~300 samples: 3 beyond p99, no honest CI
+    assert not p99.change.has_ci and p99.note.startswith("too few samples beyond p99")
     html = (tmp_path / "cmp.html").read_text()
     assert "no significant difference" in html and 'class="dim"' in html
 
 
 def test_a_sut_made_20_percent_slower_is_named(runs, capsys):
-    assert main(["compare", str(runs["a"]), str(runs["slow"])]) == 0
+    assert main(["compare", str(runs["fixed"]), str(runs["slow"])]) == 0
     out = capsys.readouterr().out
     flat = " ".join(out.split())
     assert "significant:" in flat and "p50 latency +" in flat.split("significant:")[-1]
-    (pair,) = compare_paths([runs["a"], runs["slow"]])
+    (pair,) = compare_paths([runs["fixed"], runs["slow"]])
     p50 = next(r for r in pair.rows if r.metric == "p50")
     assert p50.significant and p50.direction == "worse"
-    assert 0.10 < p50.change.change < 0.30 and p50.change.lo > 1.05  # 2.0 ms -> 2.4 ms sleeps
-    thr = next(r for r in pair.rows if r.metric == "throughput")
-    assert thr.change.change < 0  # slower SUT, fewer samples per second
+    assert 0.10 < p50.change.change < 0.30 and p50.change.lo > 1.10  # sleeps 20% longer, beyond the floor
 
 
 OFFICIAL_SS = textwrap.dedent("""
@@ -108,6 +120,12 @@ def test_official_runs_without_trace_say_no_ci(tmp_path, capsys):
     (pair,) = compare_paths(folders)
     p50 = next(r for r in pair.rows if r.metric == "p50")
     assert not p50.change.has_ci and p50.change.change > 0.2  # values still compared: 1.0 -> 1.5 ms
+    # the page of such a folder plots the logged percentiles instead of a distribution
+    from mlpace.report.build import build_report
+
+    figs = {f.id: f for f in build_report(folders[0]).figures()}
+    assert list(figs) == ["latency-percentiles"]
+    assert figs["latency-percentiles"].series[0].y[0] == pytest.approx(p50.a)
 
 
 def test_percentile_bootstrap_matches_brute_force_resampling():

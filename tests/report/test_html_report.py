@@ -117,4 +117,53 @@ def test_tiny_results_page_shows_windows_and_energy(tmp_path):
     assert thr.series[0].y == pytest.approx([200 / (10.0 + i * 0.5) for i in range(1, 6)], rel=1e-3)
     energy = next(f for f in doc.figures() if f.id.startswith("tiny-energy"))
     assert energy.series[0].y == pytest.approx([(1000.0 + 10 * i) / 200 for i in range(1, 6)], rel=1e-3)
-    assert main(["report", str(folder)]) == 0 and (folder / "report.html").is_file()
+    tree = tmp_path / "sys"  # a results tree: the page covers every results.txt below it
+    assert main(["report", str(tree)]) == 0 and "Throughput per window" in (tree / "report.html").read_text()
+
+
+def test_report_of_an_output_folder_reports_every_run_below_it(server_run, tmp_path, capsys):
+    (server_run / "report.html").unlink(missing_ok=True)
+    assert main(["report", str(server_run.parent), "--html"]) == 0
+    assert (server_run / "report.html").is_file() and (server_run / "report.md").is_file()
+    assert main(["report", str(tmp_path)]) == 2
+    assert "no mlperf_log_summary.txt in it or below it" in capsys.readouterr().err
+
+
+OFFICIAL_SUBMISSION_SERVER = """
+import sys, time
+import mlperf_loadgen as lg
+def issue(qs):
+    time.sleep(0.0003)
+    lg.QuerySamplesComplete([lg.QuerySampleResponse(q.id, 0, 0) for q in qs])
+sut = lg.ConstructSUT(issue, lambda: None)
+qsl = lg.ConstructQSL(32, 32, lambda s: None, lambda s: None)
+s = lg.TestSettings()
+s.scenario = lg.TestScenario.Server
+s.mode = lg.TestMode.SubmissionRun
+s.server_target_qps = 500
+s.min_duration_ms = 300
+s.min_query_count = 50
+ls = lg.LogSettings()
+ls.log_output.outdir = sys.argv[1]
+ls.enable_trace = True
+lg.StartTestWithLogSettings(sut, qsl, s, ls)
+"""
+
+
+def test_official_submission_run_trace_keeps_the_performance_run_and_its_issue_lag(tmp_path):
+    import subprocess
+
+    from mlpace.report.records import read_trace
+
+    subprocess.run([sys.executable, "-c", OFFICIAL_SUBMISSION_SERVER, str(tmp_path)], check=True, cwd=tmp_path,
+                   capture_output=True, timeout=60)
+    detail = (tmp_path / "mlperf_log_detail.txt").read_text()
+    queries = int(detail.split('"key": "result_query_count", "value": ')[1].split(",")[0])
+    everything = read_trace(tmp_path / "mlperf_log_trace.json")
+    assert len(everything) == queries + 32  # the accuracy phase (32 samples) is in the trace too
+    doc = build_report(tmp_path)
+    hist = next(f for f in doc.figures() if f.id == "latency-histogram")
+    assert sum(hist.series[0].y) == queries  # only the performance run is plotted
+    lag = next(f for f in doc.figures() if f.id == "issue-lag-over-time")
+    tail = everything.issue_start_ns[-queries:] / 1e3
+    assert max(lag.series[1].y) <= tail.max() and min(lag.series[0].y) >= tail.min()
