@@ -17,7 +17,7 @@ import pytest
 from mlpace.cli import main
 from mlpace.submission import scenario_dir
 from mlpace.submission.checker import check_tree
-from mlpace.submission.logs import read_detail
+from mlpace.loadgen.logs.read import read_detail
 from mlpace.submission.rederive import recompute_verdict, summary_vs_detail
 
 HARNESSES = Path(__file__).parent.parent / "compat" / "harnesses"

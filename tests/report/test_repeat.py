@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from mlpace.cli import main
-from mlpace.submission.logs import read_summary
+from mlpace.loadgen.logs.read import read_summary
 
 
 def test_repeat_runs_n_times_and_summarises_each_metric(tmp_path, capsys):

@@ -11,7 +11,7 @@ import pytest
 from mlpace import loadgen as lg
 from mlpace.report.build import build_report
 from mlpace.report.html import render_html
-from mlpace.submission.logs import read_detail
+from mlpace.loadgen.logs.read import read_detail
 
 
 class _TokenSUT:
