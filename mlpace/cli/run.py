@@ -17,7 +17,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from mlpace.cli import app
-from mlpace.errors import ConfigError
+from mlpace.errors import ConfigError, DataError
 from mlpace.loadgen.settings import TestMode, TestSettings
 
 console = Console(stderr=False)
@@ -156,8 +156,12 @@ def _run_scenarios(folder, wl, prepared, test_mode, conf, overrides, backend, tr
                     bar.update(task, description=label, completed=done, total=max(total, 1),
                                info=f"{done:,}/{total:,} queries")
 
-            result = start_test(sut, qsl, settings, LogSettings(outdir=log_dir, enable_trace=trace),
-                                model=model or wl.name, progress=on_progress)
+            try:
+                result = start_test(sut, qsl, settings, LogSettings(outdir=log_dir, enable_trace=trace),
+                                    model=model or wl.name, progress=on_progress)
+            except OSError as exc:  # disk full, a file-size limit, the folder removed under us
+                raise DataError(f"{exc.filename or log_dir}: cannot write the run's logs ({exc.strerror}); "
+                                "the files written so far are kept") from None
         acc = None
         if test_mode in (TestMode.AccuracyOnly, TestMode.SubmissionRun) and not result.interrupted:
             acc = wl.score_accuracy_log(result.accuracy_path, out_dir=log_dir)
