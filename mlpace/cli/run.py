@@ -190,7 +190,13 @@ def _run_scenarios(folder, wl, prepared, test_mode, conf, overrides, backend, tr
 
 def _write_submission(root: Path, wl, scen: str, result, acc) -> None:
     from mlpace.submission import write_run
+    from mlpace.submission.guard import keep_existing
 
+    kept = keep_existing(root, wl.name, scen, result.valid and (acc is None or acc.passed))
+    if kept is not None:
+        console.print(f"[yellow]{scen}: not copied into the submission tree: {kept} holds a VALID run "
+                      "and this one is not[/yellow]")
+        return
     write_run(root, wl, scen, result, acc)
 
 

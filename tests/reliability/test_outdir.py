@@ -83,3 +83,17 @@ def test_full_disk_is_one_line_and_keeps_what_was_written(tmp_path):
     scen = out / "digits" / "Offline"
     assert "Result is :" in (scen / "mlperf_log_summary.txt").read_text()
     assert (scen / "mlperf_log_accuracy.json").stat().st_size > 10_000  # the finished accuracy phase
+
+
+def test_invalid_run_does_not_replace_a_valid_one_in_the_submission_tree(tmp_path, capsys):
+    subm = tmp_path / "subm"
+    good = ["run", "digits", "-s", "Offline", "--mode", "PerformanceOnly", "--submission", str(subm),
+            "--set", "min_duration_ms=200", "--set", "offline_expected_qps=2000000"]
+    assert main([*good, "-o", str(tmp_path / "a")]) == 0, capsys.readouterr()
+    summary = next(subm.rglob("performance/run_1/mlperf_log_summary.txt"))
+    before = summary.read_text()
+    assert "Result is : VALID" in before
+    bad = [*good[:-1], "offline_expected_qps=10"]  # a claim far too low: min duration not met
+    assert main([*bad, "-o", str(tmp_path / "b")]) == 1
+    assert "not copied into the submission tree" in " ".join(capsys.readouterr().out.split())
+    assert summary.read_text() == before
