@@ -46,8 +46,16 @@ def test_interrupted_forced_run_leaves_the_old_results(tmp_path):
         if staged and "Starting performance mode" in staged[0].read_text():
             break
         time.sleep(0.1)
+    else:
+        proc.kill()
+        raise AssertionError(f"the forced run never reached its performance phase: {proc.communicate()}")
     proc.send_signal(signal.SIGTERM)
-    stdout, stderr = proc.communicate(timeout=60)
+    try:
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:  # a failed test leaves no process behind
+            proc.kill()
+            proc.wait()
     assert proc.returncode == 143, stderr[-2000:]
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before

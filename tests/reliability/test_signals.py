@@ -25,8 +25,10 @@ def _wait_for(path: Path, text: str, proc: subprocess.Popen, timeout: float = 18
         if path.is_file() and text in path.read_text(errors="replace"):
             return
         time.sleep(0.1)
-    raise AssertionError(f"{text!r} never appeared in {path} (exit {proc.poll()}): "
-                         f"{proc.stderr.read()[-2000:] if proc.poll() is not None else ''}")
+    if proc.poll() is None:  # a failed test leaves no process behind
+        proc.kill()
+        proc.wait()
+    raise AssertionError(f"{text!r} never appeared in {path} (exit {proc.poll()}): {proc.stderr.read()[-2000:]}")
 
 
 @pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
@@ -39,7 +41,12 @@ def test_run_stopped_by_signal_writes_summary_and_accuracy_log(tmp_path, sig, co
     _wait_for(scen / "mlperf_log_detail.txt", "Starting performance mode", proc)
     time.sleep(0.5)
     proc.send_signal(sig)
-    stdout, stderr = proc.communicate(timeout=60)
+    try:
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:  # a failed test leaves no process behind
+            proc.kill()
+            proc.wait()
     assert proc.returncode == code, stdout[-2000:] + stderr[-2000:]
     assert "Traceback" not in stderr
     summary = (scen / "mlperf_log_summary.txt").read_text()
@@ -84,7 +91,12 @@ def test_compat_harness_stops_at_the_signal(tmp_path, sig, want):
     _wait_for(tmp_path / "test0" / "mlperf_log_detail.txt", "Starting performance mode", proc, timeout=120)
     time.sleep(0.3)
     proc.send_signal(sig)
-    stdout, stderr = proc.communicate(timeout=60)
+    try:
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:  # a failed test leaves no process behind
+            proc.kill()
+            proc.wait()
     assert proc.returncode in want, (proc.returncode, stdout, stderr[-2000:])
     assert "starting test 1" not in stdout and "harness done" not in stdout
     assert "Result is : INVALID" in (tmp_path / "test0" / "mlperf_log_summary.txt").read_text()
