@@ -34,7 +34,8 @@ def _wait_for(path: Path, text: str, proc: subprocess.Popen, timeout: float = 18
 @pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
 def test_run_stopped_by_signal_writes_summary_and_accuracy_log(tmp_path, sig, code):
     out = tmp_path / "run"
-    proc = subprocess.Popen([*CLI, "run", "digits", "-s", "SingleStream", "-o", str(out),
+    mode = ["--mode", "PerformanceOnly"] if sig == signal.SIGHUP else []  # the accuracy phase once is enough
+    proc = subprocess.Popen([*CLI, "run", "digits", "-s", "SingleStream", "-o", str(out), *mode,
                              "--set", "min_duration_ms=120000", "--set", "single_stream_expected_latency_ns=100000"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     scen = out / "digits" / "SingleStream"
@@ -51,7 +52,8 @@ def test_run_stopped_by_signal_writes_summary_and_accuracy_log(tmp_path, sig, co
     assert "Traceback" not in stderr
     summary = (scen / "mlperf_log_summary.txt").read_text()
     assert "Result is : INVALID" in summary and "Interrupted by the user" in summary
-    assert (scen / "mlperf_log_accuracy.json").stat().st_size > 1000  # the finished accuracy phase
+    if not mode:
+        assert (scen / "mlperf_log_accuracy.json").stat().st_size > 1000  # the finished accuracy phase
     detail = read_detail(scen)
     assert detail["result_validity"][-1] == "INVALID" and "num_errors" in detail
 
