@@ -93,7 +93,6 @@ def run_native(tmp_path, behaviour: Behaviour, **values):
 
 def run_compat(tmp_path, behaviour: Behaviour, **values):
     huge = np.zeros(behaviour.payload, dtype=np.uint8) if behaviour.payload else None
-    issued: dict[int, object] = {}
 
     def respond(ids):
         addr, size = (huge.ctypes.data, huge.nbytes) if huge is not None else (0, 0)
