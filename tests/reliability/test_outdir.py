@@ -68,9 +68,15 @@ def test_interrupted_forced_run_leaves_the_old_results(tmp_path):
 def test_default_folders_are_unique_within_one_second(tmp_path, monkeypatch):
     import mlpace.outdir as outdir
 
-    monkeypatch.setattr(outdir, "_stamp", lambda: "20260101-000000")
-    paths = [RunFolder.claim(None, root=tmp_path).path for _ in range(3)]
-    assert [p.name for p in paths] == ["20260101-000000", "20260101-000000-2", "20260101-000000-3"]
+    monkeypatch.setattr(outdir, "_stamp", lambda: "20260101-000000")  # every run "in the same second"
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):
+        assert main(QUICK) in (0, 1)
+    runs = sorted(p.name for p in (tmp_path / "mlpace_runs").iterdir())
+    assert runs == ["20260101-000000", "20260101-000000-2"]
+    for name in runs:
+        assert (tmp_path / "mlpace_runs" / name / "digits" / "Offline" / "mlperf_log_summary.txt").is_file()
+    assert RunFolder.claim(None, root=tmp_path / "mlpace_runs").path.name == "20260101-000000-3"
 
 
 def test_full_disk_is_one_line_and_keeps_what_was_written(tmp_path):
