@@ -36,11 +36,11 @@ def test_run_stopped_by_signal_writes_summary_and_accuracy_log(tmp_path, sig, co
     out = tmp_path / "run"
     mode = ["--mode", "PerformanceOnly"] if sig == signal.SIGHUP else []  # the accuracy phase once is enough
     proc = subprocess.Popen([*CLI, "run", "digits", "-s", "SingleStream", "-o", str(out), *mode,
-                             "--set", "min_duration_ms=120000", "--set", "single_stream_expected_latency_ns=100000"],
+                             "--set", "min_duration_ms=120000", "--set", "single_stream_expected_latency_ns=1000000"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     scen = out / "digits" / "SingleStream"
     _wait_for(scen / "mlperf_log_detail.txt", "Starting performance mode", proc)
-    time.sleep(0.5)
+    time.sleep(1.5)  # into the issuing loop (the plan and the phase are set up after the log line)
     proc.send_signal(sig)
     try:
         stdout, stderr = proc.communicate(timeout=60)
