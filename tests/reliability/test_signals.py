@@ -103,3 +103,17 @@ def test_compat_harness_stops_at_the_signal(tmp_path, sig, want):
     assert "starting test 1" not in stdout and "harness done" not in stdout
     assert "Result is : INVALID" in (tmp_path / "test0" / "mlperf_log_summary.txt").read_text()
     assert os.path.getsize(tmp_path / "test0" / "mlperf_log_accuracy.json") > 0
+
+
+def test_a_signal_ignored_at_start_stays_ignored():
+    """``nohup mlpace run ...``: SIGHUP was ignored before mlpace started and must stay so."""
+    from mlpace import signals
+
+    old = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        with signals.terminate_as_interrupt():
+            assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+            assert callable(signal.getsignal(signal.SIGTERM))
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGHUP, old)
