@@ -6,7 +6,7 @@
 The SUT answers every query at once from a worker thread (so issue and completion run
 concurrently, as with a real server). A sampler thread reads the process RSS every few
 seconds. Printed: RSS once the run is planned, every minute, at the end; the growth from the
-first minute to the end next to the size of the per-query record arrays (allocated up front
+first minute to the end of the issuing (before the verdict is computed) next to the size of the per-query record arrays (allocated up front
 as zero pages, so they enter RSS as the run fills them); the verdict and the issue lag. Nothing is asserted: the figures are
 for the reader (docs/reliability.md records one run).
 """
@@ -82,13 +82,17 @@ def main() -> None:
     for m, (t, r) in sorted(minute_marks.items()):
         print(f"RSS at {t:6.0f} s               : {r:8.1f} MiB")
     print(f"RSS after the run             : {end_rss:8.1f} MiB")
-    if len(samples) >= 2:
-        first = next((r for t, r in samples if t >= min(60.0, samples[-1][0] / 2)), samples[0][1])
-        last = samples[-1][1]
-        print(f"growth from {min(60.0, samples[-1][0] / 2):.0f} s to the end : {last - first:+8.1f} MiB "
+    # the issuing part of the run: after the first minute (or half), before the verdict is computed
+    issuing = [(t, r) for t, r in samples if t <= duration_ms / 1000 - args.every]
+    if len(issuing) >= 2:
+        t_first = min(60.0, issuing[-1][0] / 2)
+        t1, first = next((t, r) for t, r in issuing if t >= t_first)
+        t2, last = issuing[-1]
+        print(f"growth {t1:.0f} s -> {t2:.0f} s (issuing)  : {last - first:+8.1f} MiB "
               f"({100 * (last - first) / max(first, 1e-9):+.2f}%)")
         rs = np.array([r for _, r in samples])
-        print(f"RSS min / max during the run  : {rs.min():8.1f} / {rs.max():.1f} MiB over {len(rs)} samples")
+        print(f"RSS min / max (all samples)   : {rs.min():8.1f} / {rs.max():.1f} MiB over {len(rs)} samples "
+              "(the last ones include computing the verdict)")
     m = result.metrics
     arrays = 16 * m.get("query_count", 0) / 2**20
     print(f"per-query record arrays       : {arrays:8.1f} MiB (issue_ns + complete_ns, 16 B a query, "
