@@ -201,3 +201,12 @@ def test_two_processes_noisy_loop_and_sigterm_leave_no_worker(tmp_path):
     assert _processes_mentioning(spec) == [], "torchrun or a worker outlived mlpace"
     assert "run 1/3" in stdout or "run 2/3" in stdout  # the progress display drew its events
     json.loads((out / "systems" / "cpu.json").read_text())
+
+
+def test_a_forged_scaling_factor_cannot_shrink_the_score(tmp_path, capsys):
+    folder = tmp_path / "results" / "sys" / "digits_cnn"
+    for i in range(5):
+        write_log(folder / f"result_{i}.txt", seed=i + 1, division="open")
+    (folder / "scaling.json").write_text(json.dumps({"scaling_factor": 0.001}))
+    assert main(["train", "check", str(folder), "--no-scaling"]) == 2
+    assert "scaling_factor 0.001 is not allowed (a finite number >= 1)" in capsys.readouterr().err
