@@ -50,6 +50,7 @@ class RunFolder:
     final: Path
     path: Path
     replacing: bool = False
+    created: bool = False  # this run made the folder (an empty one is removed if the run fails)
 
     @classmethod
     def claim(cls, out: str | Path | None, force: bool = False, root: Path = DEFAULT_ROOT) -> "RunFolder":
@@ -64,7 +65,7 @@ class RunFolder:
                     candidate.mkdir()
                 except FileExistsError:
                     continue
-                return cls(candidate, candidate)
+                return cls(candidate, candidate, created=True)
             raise ConfigError(f"output folder: no free name under {root} for {base}")
         final = Path(out)
         if final.exists() and not final.is_dir():
@@ -75,9 +76,10 @@ class RunFolder:
                                   "or pass --force to replace it (only if the new run finishes)")
             staging = final.parent / f".{final.name}.new-{_stamp()}-{os.getpid()}"
             _mkdir(staging, exist_ok=False)
-            return cls(final, staging, replacing=True)
+            return cls(final, staging, replacing=True, created=True)
+        created = not final.exists()
         _mkdir(final, exist_ok=True)
-        return cls(final, final)
+        return cls(final, final, created=created)
 
     def commit(self) -> Path:
         """The run finished: its folder becomes ``final`` (the old one, if any, is removed)."""
@@ -93,7 +95,13 @@ class RunFolder:
     def abandon(self) -> Path:
         """The run did not finish: old results stay; returns where the new logs were kept."""
         if not self.replacing:
+            if self.created and self.path.is_dir() and not any(self.path.iterdir()):
+                self.path.rmdir()  # nothing was written: leave no empty folder behind
             return self.path
+        if self.path.is_dir() and not any(self.path.iterdir()):
+            self.path.rmdir()
+            self.replacing = False
+            return self.final
         kept = self.final.parent / f"{self.final.name}.failed-{_stamp()}"
         try:
             os.replace(self.path, kept)

@@ -6,7 +6,7 @@ where Ctrl-C would, so the LoadGen and the training harness end the run the same
 kept, summary and accuracy log written). The signal is recorded so that the caller exits
 with ``128 + signum`` (143 for SIGTERM, 129 for SIGHUP; 130 for Ctrl-C). A second
 SIGTERM/SIGHUP while the logs are being written is recorded, not raised, so that it cannot
-cut them short.
+cut them short. A signal the process was started ignoring (SIGHUP under ``nohup``) stays ignored.
 """
 
 from __future__ import annotations
@@ -51,6 +51,8 @@ def terminate_as_interrupt():
     old = {}
     for sig in TERMINATING:
         try:
+            if signal.getsignal(sig) is signal.SIG_IGN:  # e.g. SIGHUP under nohup: stays ignored
+                continue
             old[sig] = signal.signal(sig, handler)
         except (ValueError, OSError):  # not settable here
             pass

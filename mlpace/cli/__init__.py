@@ -56,7 +56,7 @@ def _save_traceback() -> str:
     return path
 
 
-def _run(argv: list[str] | None) -> int:
+def _run(argv: list[str] | None, received) -> int:
     """Run the app; every way it can end becomes an exit code and at most one line."""
     try:
         app(args=argv, prog_name="mlpace")
@@ -71,7 +71,10 @@ def _run(argv: list[str] | None) -> int:
         typer.secho(f"error: {missing}", fg="red", err=True)
         return missing.exit_code
     except KeyboardInterrupt:
-        typer.secho("interrupted", fg="yellow", err=True)
+        import signal
+
+        what = f" by {signal.Signals(received.signum).name}" if received.signum else ""
+        typer.secho(f"interrupted{what}: the logs written so far are kept", fg="yellow", err=True)
         return 130
     except SystemExit as exc:  # typer's standalone exits: --help, usage errors, Abort
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
@@ -105,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError:  # not the main thread
             pass
     with signals.terminate_as_interrupt() as received:
-        code = _run(argv)
+        code = _run(argv, received)
     if code == 130 and received.signum:
         code = received.exit_code()
     if argv is None:

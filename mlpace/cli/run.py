@@ -17,7 +17,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from mlpace.cli import app
-from mlpace.errors import ConfigError
+from mlpace.errors import ConfigError, DataError
 from mlpace.loadgen.settings import TestMode
 from mlpace.runs.settings import calibrate_claims, parse_mode, parse_overrides, prepare_runs
 
@@ -174,8 +174,12 @@ def _run_scenarios(folder, wl, prepared, test_mode, conf, overrides, trace, subm
                                info=f"{done:,}/{total:,} queries")
 
             seen = len(getattr(sut, "history", ()))
-            result = start_test(sut, qsl, settings, LogSettings(outdir=log_dir, enable_trace=trace),
-                                model=model or wl.name, progress=on_progress)
+            try:
+                result = start_test(sut, qsl, settings, LogSettings(outdir=log_dir, enable_trace=trace),
+                                    model=model or wl.name, progress=on_progress)
+            except OSError as exc:  # disk full, a file-size limit, the folder removed under us
+                raise DataError(f"{exc.filename or log_dir}: cannot write the run's logs ({exc.strerror}); "
+                                "the files written so far are kept") from None
         if hasattr(sut, "history"):  # an endpoint SUT: requests, failures and send lag per phase
             from mlpace.endpoints.runner import client_lines
 
@@ -253,7 +257,13 @@ def _print_repeat_table(out_root: Path) -> None:
 
 def _write_submission(root: Path, wl, scen: str, result, acc) -> None:
     from mlpace.submission import write_run
+    from mlpace.submission.guard import keep_existing
 
+    kept = keep_existing(root, wl.name, scen, result.valid and (acc is None or acc.passed))
+    if kept is not None:
+        console.print(f"[yellow]{scen}: not copied into the submission tree: {kept} holds a VALID run "
+                      "and this one is not[/yellow]")
+        return
     write_run(root, wl, scen, result, acc)
 
 

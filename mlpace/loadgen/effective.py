@@ -10,7 +10,6 @@ issue loop, the verdict and the logs all read one frozen object.
 from __future__ import annotations
 
 import math
-
 from dataclasses import asdict, dataclass
 
 from mlpace.errors import ConfigError

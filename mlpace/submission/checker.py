@@ -269,7 +269,9 @@ def _check_accuracy(out: _Collector, workload: str, scen: Path) -> None:
         except (DataError, ValueError) as exc:
             out.add(scen, "accuracy", False, f"{log}: cannot be re-scored: {exc}")
             return
-        if not math.isclose(again.value, value, rel_tol=0, abs_tol=5e-6):
+        same = math.isclose(again.value, value, rel_tol=0, abs_tol=5e-6) or (math.isnan(again.value)
+                                                                            and math.isnan(value))
+        if not same:
             problems.append(f"{txt} 'value' is {fields.get('value')} but re-scoring {log.name} with the {workload} "
                             f"scorer gives {again.value:.6f}")
         if again.count != count:

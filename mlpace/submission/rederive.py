@@ -45,7 +45,7 @@ def summary_fields(path: Path) -> dict[str, str]:
     for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
         label, sep, value = raw.partition(":")
         if sep and value.strip():
-            out.setdefault(label.strip(), value.strip())
+            out.setdefault(label.strip().removeprefix("* "), value.strip())
     return out
 
 

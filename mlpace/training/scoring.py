@@ -59,9 +59,12 @@ def read_scaling(folder: str | Path) -> float:
     if not path.is_file():
         return 1.0
     try:
-        return float(json.loads(path.read_text())["scaling_factor"])
-    except (ValueError, KeyError, TypeError) as exc:
+        factor = float(json.loads(path.read_text())["scaling_factor"])
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         raise DataError(f"{path}: not a valid scaling.json ({exc})") from None
+    if not math.isfinite(factor) or factor < 1:  # the RCP test only ever scales a score up
+        raise DataError(f"{path}: scaling_factor {factor} is not allowed (a finite number >= 1)")
+    return factor
 
 
 def write_scaling(folder: str | Path, factor: float | None) -> None:

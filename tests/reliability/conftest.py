@@ -8,7 +8,7 @@ from mlpace import loadgen as lg
 from mlpace import workloads
 from mlpace.submission import write_run
 
-OFFLINE = {"min_duration_ms": 200, "offline_expected_qps": 2_000_000}
+OFFLINE = {"min_duration_ms": 200, "offline_expected_qps": 5_000_000}
 
 
 def run_digits(outdir, scenario="Offline", mode="SubmissionRun", **overrides):

@@ -175,11 +175,20 @@ def test_two_processes_noisy_loop_and_sigterm_leave_no_worker(tmp_path):
     deadline = time.time() + 240
     while time.time() < deadline and proc.poll() is None and not (folder / "result_1.txt.partial").exists():
         time.sleep(0.2)
-    assert proc.poll() is None, proc.communicate()  # neither deadlocked nor crashed on the output
-    assert (folder / "result_0.txt").exists(), "the first run never finished (a blocked pipe?)"
+    if proc.poll() is not None or not (folder / "result_0.txt").exists():
+        if proc.poll() is None:  # stop it the way the test checks, so nothing is left behind
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(90)
+        # neither deadlocked on a full pipe nor crashed on the output
+        raise AssertionError(f"the first run never finished (exit {proc.returncode}): {proc.communicate()}")
     time.sleep(1.0)  # into the hanging epoch
     proc.send_signal(signal.SIGTERM)
-    stdout, stderr = proc.communicate(timeout=90)
+    try:
+        stdout, stderr = proc.communicate(timeout=90)
+    finally:
+        if proc.poll() is None:  # a failed test leaves no process behind
+            proc.kill()
+            proc.wait()
     assert proc.returncode == 143, stderr[-3000:]
     assert "Traceback" not in stderr and "interrupted" in stderr
     assert read_run_log(folder / "result_0.txt").converged
@@ -192,3 +201,12 @@ def test_two_processes_noisy_loop_and_sigterm_leave_no_worker(tmp_path):
     assert _processes_mentioning(spec) == [], "torchrun or a worker outlived mlpace"
     assert "run 1/3" in stdout or "run 2/3" in stdout  # the progress display drew its events
     json.loads((out / "systems" / "cpu.json").read_text())
+
+
+def test_a_forged_scaling_factor_cannot_shrink_the_score(tmp_path, capsys):
+    folder = tmp_path / "results" / "sys" / "digits_cnn"
+    for i in range(5):
+        write_log(folder / f"result_{i}.txt", seed=i + 1, division="open")
+    (folder / "scaling.json").write_text(json.dumps({"scaling_factor": 0.001}))
+    assert main(["train", "check", str(folder), "--no-scaling"]) == 2
+    assert "scaling_factor 0.001 is not allowed (a finite number >= 1)" in capsys.readouterr().err
