@@ -2,10 +2,9 @@
 
 Each fault ends the run INVALID with its cause named (the summary and detail log on disk),
 never a hang or a crash: a SUT that raises, goes silent, answers an unknown id or an id twice.
-A huge payload in a performance run is not kept (the run stays VALID). Two faults are being
-fixed by the "fidelity-run" work (issue 11): a SUT that blocks inside ``issue_queries`` must
-end the run at ``sut_timeout_ms`` instead of when it returns, and a response that arrives after
-its test ended must not be counted in the next test; their tests are strict xfails until then.
+A huge payload in a performance run is not kept (the run stays VALID). A SUT that blocks inside
+``issue_queries`` ends the run at ``sut_timeout_ms`` instead of when it returns, and a response
+that arrives after its test ended is not counted in the next test.
 """
 
 from __future__ import annotations
@@ -135,8 +134,6 @@ def test_huge_payloads_in_a_performance_run_are_not_kept(tmp_path, api):
     assert (tmp_path / "mlperf_log_accuracy.json").stat().st_size < 100
 
 
-@pytest.mark.xfail(strict=True, reason="fidelity-run (issue 11): a SUT blocked in issue_queries must end the "
-                   "run at sut_timeout_ms, not when issue_queries returns")
 @pytest.mark.parametrize("api", RUNNERS)
 def test_sut_blocking_in_issue_queries_times_out(tmp_path, api):
     behaviour = Behaviour("block")
@@ -149,8 +146,6 @@ def test_sut_blocking_in_issue_queries_times_out(tmp_path, api):
     assert not result.valid and "sut_timeout_ms" in " ".join(result.reasons)
 
 
-@pytest.mark.xfail(strict=True, reason="fidelity-run (issue 11): a response that arrives after its test ended "
-                   "must be ignored (no exception in the SUT's thread), not counted in the next test")
 @pytest.mark.parametrize("api", RUNNERS)
 def test_late_response_does_not_leak_into_the_next_test(tmp_path, api):
     """Test 1 times out waiting for one answer; that answer arrives while test 2 runs."""
