@@ -65,6 +65,10 @@ END_GENERIC, END_ERROR, END_SILENT = "generic_message", "error_runtime", ""
 
 _SPIN_NS = 40_000  # wake this long before a Server arrival (1 µs timer slack), then spin on the clock
 _CHUNK = 65536  # queries converted to Python ints at a time (bounded memory)
+# Server converts its schedule in small chunks: converting 65,536 arrivals takes
+# milliseconds (measured 2-7 ms), a stall every arrival behind it would count as
+# latency (it was the p99.9 tail); 512 take ~15 µs.
+_SERVER_CHUNK = 512
 ID_SHIFT = 40  # response id = generation << ID_SHIFT | sample sequence number
 _INF = 1 << 62
 _gen_lock = threading.Lock()
@@ -462,7 +466,8 @@ class Phase:
         """Wait for the issue thread; True if it stayed blocked in ``issue_queries`` for
         ``sut_timeout_ms`` with no completion meanwhile (the phase then gives up on it)."""
         timeout = self.timeout_ns
-        poll = 0.25 if not timeout else min(0.25, max(timeout / 4e9, 0.005))
+        # few wake-ups: each takes the GIL from the issue loop for a moment
+        poll = 1.0 if not timeout else min(1.0, max(timeout / 4e9, 0.005))
         last_done, last_change = self.done_samples, _pc()
         while thread.is_alive():
             thread.join(poll)
@@ -628,7 +633,7 @@ class Phase:
         nq = self.n_queries
         sleep = time.sleep
         spin_from = 2 * _SPIN_NS
-        chunk = _CHUNK
+        chunk = _SERVER_CHUNK
         single = getattr(sut, "issue_sample", None)
         base = self.base
         q = 0
