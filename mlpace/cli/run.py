@@ -77,6 +77,10 @@ def run(
     sut_timeout_ms: Annotated[int, typer.Option(
         help="End a run INVALID if the SUT leaves a query unanswered this long (0 = wait forever).")] = 60_000,
     trace: Annotated[bool, typer.Option(help="Also write mlperf_log_trace.json.")] = False,
+    confirm_peak: Annotated[bool, typer.Option(
+        help="With --mode FindPeakPerformance: also find the highest QPS whose run is VALID under the "
+        "full rules (early stopping, min duration); search path in report.md and "
+        "mlpace_confirmed_peak.json.")] = False,
     submission: Annotated[Optional[Path], typer.Option(
         help="Also lay the results out as an MLPerf submission tree under this folder.")] = None,
 ) -> None:
@@ -96,6 +100,8 @@ def run(
     if wl.proxy_note:
         console.print(f"[dim]{wl.name}: {wl.proxy_note}[/dim]")
     prepared = []
+    if confirm_peak and test_mode is not TestMode.FindPeakPerformance:
+        raise ConfigError("--confirm-peak needs --mode FindPeakPerformance")
     if test_mode is TestMode.FindPeakPerformance and any(s != "Server" for s in scenarios):
         raise ConfigError("--mode FindPeakPerformance searches a Server QPS: use -s Server "
                           f"(got {', '.join(scenarios)})")
@@ -140,7 +146,7 @@ def run(
                                info=f"{done:,}/{total:,} queries")
 
             result = start_test(sut, qsl, settings, LogSettings(outdir=log_dir, enable_trace=trace),
-                                model=model or wl.name, progress=on_progress)
+                                model=model or wl.name, progress=on_progress, confirm_peak=confirm_peak)
         acc = None
         if test_mode in (TestMode.AccuracyOnly, TestMode.SubmissionRun) and not result.interrupted:
             acc = wl.score_accuracy_log(result.accuracy_path, out_dir=log_dir)

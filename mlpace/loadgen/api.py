@@ -14,7 +14,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
@@ -29,6 +29,9 @@ from mlpace.loadgen.logs.summary import render_accuracy_only, render_summary
 from mlpace.loadgen.logs.trace import write_trace
 from mlpace.loadgen.results import PERCENTILES, REC_QUERIES, PerformanceResult, TokenSettings, evaluate
 from mlpace.loadgen.settings import TestMode, TestScenario, TestSettings
+
+if TYPE_CHECKING:
+    from mlpace.loadgen.confirm_peak import ConfirmedPeak
 
 Progress = Callable[[str, int, int, float], None]  # (phase label, done, total, elapsed_s)
 
@@ -68,6 +71,7 @@ class TestResult:
     detail_path: Path | None = None
     accuracy_path: Path | None = None
     peak_qps: float | None = None
+    confirmed_peak: "ConfirmedPeak | None" = None  # with confirm_peak=True (mlpace addition)
 
     @property
     def verdict(self) -> str:
@@ -144,8 +148,13 @@ def start_test(
     *,
     model: str = "*",
     progress: Progress | None = None,
+    confirm_peak: bool = False,
 ) -> TestResult:
-    """Run one test; blocks until done. SUT faults give an INVALID result, not an exception."""
+    """Run one test; blocks until done. SUT faults give an INVALID result, not an exception.
+
+    ``confirm_peak`` (FindPeakPerformance only, an mlpace addition): after the official
+    search, find the highest QPS whose run is VALID under the full rules
+    (``confirm_peak.py``); the official outputs stay as they are."""
     global _active
     if _active is not None:
         raise SUTError("a test is already running in this process")
@@ -194,7 +203,10 @@ def start_test(
     errors: list[str] = []
     interrupted = False
     peak_qps = None
+    confirmed = None
     mode = eff.mode
+    if confirm_peak and mode is not TestMode.FindPeakPerformance:
+        raise ConfigError(f"confirm_peak needs mode FindPeakPerformance (got {mode.name})")
     first_generation: list[int] = []  # the test's first phase generation (late completions)
 
     def run_phase(plan, loaded, label, *, keep_all, log_mask, natural_stop) -> PhaseRecord:
@@ -287,6 +299,12 @@ def start_test(
             from mlpace.loadgen.peak import find_peak
 
             peak_qps, perf_result = find_peak(settings, total, perf, performance_run, detail)
+            if confirm_peak and peak_qps is not None and not interrupted:
+                from mlpace.loadgen import confirm_peak as _confirm
+
+                peak_run = perf_result
+                confirmed = _confirm.confirm_peak(peak_qps, peak_run.eff, performance_run, detail)
+                perf_result = peak_run  # the official outputs describe the FindPeak result
     except _QSLFault as exc:
         errors.append(str(exc))
         detail.point("error_runtime", str(exc), error=True)
@@ -301,6 +319,10 @@ def start_test(
         perf_result.errors = list(dict.fromkeys(perf_result.errors + errors))
         perf_result.interrupted = perf_result.interrupted or interrupted
         _log_results(detail, perf_result)
+        if confirmed is not None:
+            detail.point("mlpace_confirmed_peak_qps", confirmed.qps if confirmed.qps is not None else 0)
+            detail.point("mlpace_confirmed_peak_tries", [[t.target_qps, "VALID" if t.valid else "INVALID"]
+                                                         for t in confirmed.tries])
     elif errors or interrupted:
         detail.point("result_validity", "INVALID")
     detail.point("num_errors", detail.errors)
@@ -329,6 +351,12 @@ def start_test(
         metrics = {}
     if mode is TestMode.FindPeakPerformance and peak_qps is not None:
         metrics["peak_qps"] = peak_qps
+    if confirmed is not None:
+        from mlpace.loadgen import confirm_peak as _confirm
+
+        _confirm.write(confirmed, outdir)
+        if confirmed.qps is not None:
+            metrics["confirmed_peak_qps"] = confirmed.qps
     return TestResult(
         scenario=eff.scenario,
         mode=mode,
@@ -344,6 +372,7 @@ def start_test(
         detail_path=detail.path,
         accuracy_path=acc_path,
         peak_qps=peak_qps,
+        confirmed_peak=confirmed,
     )
 
 
