@@ -60,12 +60,6 @@ def write_run_report(log_dir: Path, workload: str, result, accuracy=None) -> Pat
         lines.append(f"| early stopping met | {'yes' if perf.early_stopping_met else 'NO'} |")
         if perf.early_stopping_lines:
             lines += ["", "Early stopping:", "```", *[l for l in perf.early_stopping_lines], "```"]
-    cp = getattr(result, "confirmed_peak", None)
-    if cp is not None:  # mlpace's confirmed peak: the search path, each try a full run
-        lines += ["", f"Confirmed peak (highest VALID run): {cp.summary_line()}", "",
-                  "| target QPS | verdict | completed QPS | why |", "|---|---|---|---|"]
-        lines += [f"| {t.target_qps:,.1f} | {'VALID' if t.valid else 'INVALID'} | {t.completed_qps:,.1f} | "
-                  f"{'; '.join(t.reasons) or '-'} |" for t in cp.tries]
         if perf.latencies_ns is not None and len(perf.latencies_ns):
             marks = {f"p{p * 100:g}": perf.latency.percentiles[p] for p in (0.5, 0.9, 0.99)}
             bound = eff.target_latency_ns if eff.scenario is TestScenario.Server else None
@@ -73,6 +67,12 @@ def write_run_report(log_dir: Path, workload: str, result, accuracy=None) -> Pat
                          f"{workload} {eff.scenario.name}: {'query' if eff.scenario is TestScenario.MultiStream else 'sample'} latency",
                          marks, bound)
             lines += ["", "![latency](latency.png)"]
+    cp = getattr(result, "confirmed_peak", None)
+    if cp is not None:  # mlpace's confirmed peak: the search path, each try a full run
+        lines += ["", f"Confirmed peak (highest VALID run): {cp.summary_line()}", "",
+                  "| target QPS | verdict | completed QPS | why |", "|---|---|---|---|"]
+        lines += [f"| {t.target_qps:,.1f} | {'VALID' if t.valid else 'INVALID'} | {t.completed_qps:,.1f} | "
+                  f"{'; '.join(t.reasons) or '-'} |" for t in cp.tries]
     if accuracy is not None:
         lines += ["", f"Accuracy: {accuracy.metric} = {accuracy.value:.4f}, target {accuracy.target:.4f} "
                   f"({accuracy.target_note}): **{'PASS' if accuracy.passed else 'FAIL'}**"]

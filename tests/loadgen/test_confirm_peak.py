@@ -82,6 +82,12 @@ def test_confirmed_peak_is_a_valid_run_at_or_below_the_find_peak_result(tmp_path
     assert [q for q, _ in keys["mlpace_confirmed_peak_tries"]] == [t.target_qps for t in confirmed.tries]
     # the official outputs still describe the FindPeakPerformance result
     assert result.performance.eff.target_qps == pytest.approx(found)
+    from mlpace.report import write_run_report
+
+    report = write_run_report(tmp_path, "queue", result).read_text()
+    assert f"Confirmed peak (highest VALID run): {confirmed.qps:g} QPS" in report
+    assert sum(line.startswith(f"| {t.target_qps:,.1f} |") for t in confirmed.tries for line in report.splitlines()) \
+        >= len(confirmed.tries)
 
 
 def test_confirm_peak_needs_find_peak_mode(tmp_path, monkeypatch):
