@@ -215,7 +215,7 @@ def QuerySamplesComplete(responses, response_cb=None) -> None:  # noqa: N802
     """Report responses; any thread. Payloads are read only when a log needs them.
 
     Responses for a test that has already ended are ignored with a warning."""
-    phase = _api._active
+    phase = _api.running_phase()
     if phase is None:
         if len(responses):
             _api.late_completion(int(responses[0].id))
@@ -236,7 +236,7 @@ def QuerySamplesComplete(responses, response_cb=None) -> None:  # noqa: N802
 
 
 def FirstTokenComplete(responses, response_cb=None) -> None:  # noqa: N802
-    phase = _api._active
+    phase = _api.running_phase()
     if phase is None:
         if len(responses):
             _api.late_completion(int(responses[0].id))

@@ -59,6 +59,7 @@ class TokenResult:
     tpot_target: int = 0
     completed_tokens_per_sec: float = 0.0  # Server: tokens / last completion
     tokens_per_sec_with_overhead: float = 0.0  # tokens / last issue (official "with loadgen overhead")
+    tokens_per_sec_without_overhead: float = 0.0  # SingleStream: tokens / (mean latency * samples)
     token_throughput: float = 0.0  # the official's tokens / (mean latency ns * samples), sic
     tokens_per_second: float = 0.0  # Offline: tokens / max latency
     ttft_ns: np.ndarray | None = None  # sorted
@@ -443,6 +444,8 @@ def _token_result(count: int, ttft: np.ndarray, tpot: np.ndarray, n_lat: int, p:
     issued_s = r.final_query_issued_ns / 1e9
     tk.completed_tokens_per_sec = count / done_s if done_s else 0.0
     tk.tokens_per_sec_with_overhead = count / issued_s if issued_s else 0.0
+    n = r.sample_count
+    tk.tokens_per_sec_without_overhead = count / (stats.mean / 1e9 * n) if stats.mean and n else 0.0
     tk.token_throughput = count / (stats.mean * n_lat) if stats.mean and n_lat else 0.0
     tk.tokens_per_second = count / (stats.max / 1e9) if stats.max else 0.0
     return tk
@@ -471,3 +474,46 @@ def _token_server_verdict(r: PerformanceResult, nq: int, n_lat: int, p: float) -
     r.early_stopping_met = ok
     # for ``reasons`` (the writers print the two results from ``tk``)
     r.early_stopping_lines = ["TPOT:"] + tk.tpot_es_lines + (["TTFT:"] + tk.ttft_es_lines if tk.ttft_es_lines else [])
+
+
+def performance_metrics(r: PerformanceResult) -> dict[str, float]:
+    """The figures of a result by name (``TestResult.metrics``)."""
+    m: dict[str, float] = {
+        "query_count": r.query_count,
+        "sample_count": r.sample_count,
+        "min_latency_ns": r.latency.min,
+        "max_latency_ns": r.latency.max,
+        "mean_latency_ns": r.latency.mean,
+    }
+    for p in PERCENTILES:
+        m[f"p{p * 100:g}_latency_ns"] = r.latency.percentiles[p]
+    s = r.eff.scenario
+    if s is TestScenario.Offline:
+        m["samples_per_second"] = r.samples_per_second
+    elif s is TestScenario.Server:
+        m["completed_samples_per_sec"] = r.completed_samples_per_sec
+        m["scheduled_samples_per_sec"] = r.scheduled_samples_per_sec
+        m["overlatency_query_count"] = r.overlatency_count
+        if r.issue_lag_p50_ns is not None:
+            m["issue_lag_p50_ns"] = r.issue_lag_p50_ns
+            m["issue_lag_p99_ns"] = r.issue_lag_p99_ns
+    else:
+        m["qps_with_loadgen_overhead"] = r.qps_with_overhead
+        m["qps_without_loadgen_overhead"] = r.qps_without_overhead
+        if r.es_latency_ss is not None:
+            m["early_stopping_latency_ss"] = r.es_latency_ss
+        if r.es_latency_ms is not None:
+            m["early_stopping_latency_ms"] = r.es_latency_ms
+    tk = r.tokens
+    if tk is not None:
+        m["token_count"] = tk.token_count
+        if s is TestScenario.Offline:
+            m["tokens_per_second"] = tk.tokens_per_second
+        else:
+            m["completed_tokens_per_sec"] = tk.completed_tokens_per_sec
+            for name, st in (("ttft", tk.ttft), ("tpot", tk.tpot)):
+                m[f"min_{name}_ns"], m[f"max_{name}_ns"], m[f"mean_{name}_ns"] = st.min, st.max, st.mean
+                for p in PERCENTILES:
+                    m[f"p{p * 100:g}_{name}_ns"] = st.percentiles[p]
+    m["result_metric"] = r.metric_value
+    return m
