@@ -234,7 +234,8 @@ def start_test(
         if progress is not None:
             cb = lambda q, n, el: progress(label, q, n, el / 1e9)  # noqa: E731
         phase = Phase(plan, eff, keep_all_data=keep_all, log_mask=log_mask, progress=cb,
-                      test_first_generation=first_generation[0] if first_generation else None)
+                      test_first_generation=first_generation[0] if first_generation else None,
+                      coalesce=bool(settings.server_coalesce_queries))
         first_generation[:1] = [phase.test_first_generation]
         wall_begin = _dt.datetime.now()
         _active = phase
@@ -386,7 +387,6 @@ def start_test(
 _UNSUPPORTED = (
     # (setting, applies to, why): settings of the official struct mlpace does not implement;
     # a run that sets them is refused rather than run without them
-    ("server_coalesce_queries", "Server", "mlpace issues each Server query on its own"),
     ("server_num_issue_query_threads", "Server", "mlpace issues every query from one thread"),
     ("infer_token_latencies", None, "token figures come only from FirstTokenComplete and the "
                                     "n_tokens of each completion (use_token_latencies)"),

@@ -156,6 +156,7 @@ class Phase:
         log_mask: np.ndarray | None = None,
         progress=None,
         test_first_generation: int | None = None,
+        coalesce: bool = False,
     ) -> None:
         self.plan = plan
         self.eff = eff
@@ -197,6 +198,8 @@ class Phase:
         self.progress = progress
         self.timeout_ns = eff.sut_timeout_ms * 1_000_000
         self.start_ns = 0
+        # server_coalesce_queries: a late Server loop issues every arrival already due as one query
+        self.coalesce = coalesce and eff.scenario is TestScenario.Server and self.spq == 1
 
     # ---------------------------------------------------------------- completion intake
     def complete_one(self, i: int) -> None:
@@ -491,7 +494,8 @@ class Phase:
             elif scen is TestScenario.Server:
                 old_slack = _set_timer_slack_ns(1000)  # per thread: this one sleeps to arrivals
                 try:
-                    outcome.append(self._run_server(sut, start, natural_stop))
+                    run_server = self._run_server_coalescing if self.coalesce else self._run_server
+                    outcome.append(run_server(sut, start, natural_stop))
                 finally:
                     if old_slack is not None:
                         _set_timer_slack_ns(old_slack)
@@ -675,6 +679,56 @@ class Phase:
                     return q, END_MAX_QUERIES.format(count=q)
                 if now - start > max_ns:
                     return q, END_MAX_DURATION.format(duration=now - start)
+        return q, END_ALL_ISSUED
+
+    def _run_server_coalescing(self, sut, start: int, natural_stop: bool):
+        """Server with ``server_coalesce_queries``, as the official: when the loop reaches an
+        arrival late, every later arrival already due joins it in one ``issue_queries`` call
+        (each sample keeps its own scheduled time; all share the issue time)."""
+        eff = self.eff
+        ids = self.ids
+        idx = self.plan.sample_index
+        issue = sut.issue_queries
+        halt = self.halt
+        sched = self.plan.scheduled_ns
+        issue_ns = self.issue_ns
+        max_ns = (eff.max_duration_ms * 1_000_000 or _INF) if natural_stop else _INF
+        max_q = (eff.max_query_count or _INF) if natural_stop else _INF
+        max_async = (eff.max_async_queries or _INF) if natural_stop else _INF
+        progress = self.progress
+        next_progress = start + 100_000_000 if progress is not None else _INF
+        nq = self.n_queries
+        sleep = time.sleep
+        q = 0
+        while q < nq:
+            target = start + int(sched[q])
+            now = _pc()
+            if now < target:
+                if target - now > 2 * _SPIN_NS:
+                    sleep((target - now - _SPIN_NS) * 1e-9)
+                    now = _pc()
+                while now < target:
+                    now = _pc()
+            if now >= next_progress:
+                progress(q, nq, now - start)
+                next_progress = now + 100_000_000
+            hi = max(q + 1, min(int(np.searchsorted(sched, now - start, side="right")), nq))
+            issue_ns[q:hi] = now
+            try:
+                issue(ids[q:hi], idx[q:hi])
+            except Exception as exc:  # noqa: BLE001
+                raise _SUTFault(f"SUT raised {type(exc).__name__} in issue_queries: {exc}", hi) from exc
+            q = hi
+            self.returned = q
+            if halt:
+                self._halted(q)
+            outstanding = q - self.done_queries
+            if outstanding > max_async:
+                return q, END_TOO_MANY.format(issued=q, outstanding=outstanding)
+            if q >= max_q:
+                return q, END_MAX_QUERIES.format(count=q)
+            if now - start > max_ns:
+                return q, END_MAX_DURATION.format(duration=now - start)
         return q, END_ALL_ISSUED
 
     def _run_offline(self, sut, start: int):

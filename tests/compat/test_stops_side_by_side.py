@@ -6,7 +6,8 @@ minimum duration and query count: ``server_max_async_queries``, ``max_query_coun
 LoadGens must end issuing at the same query (exactly, where the rules make it
 deterministic), log the same error, wait for the queries in flight (every issued
 query answered and timed), and write the same verdict, flags, recommendations and
-``result_invalid_reason``. ``api_vectors`` exercises ``VectorQuerySample``,
+``result_invalid_reason``. ``server_coalesce`` checks ``server_coalesce_queries``;
+``api_vectors`` exercises ``VectorQuerySample``,
 ``VectorQuerySampleResponse`` and numpy integer ids.
 
 The official module is imported, not skipped: without it these tests fail.
@@ -131,3 +132,18 @@ def test_vectors_and_numpy_ids_work_as_in_the_official(both):
         assert run.detail["result_validity"] == "VALID", run.summary
         assert run.sidecar["types"] == ["int"]  # a numpy id reads back as a plain int
         assert run.errors == []
+
+
+def test_server_coalesce_queries_hands_every_due_arrival_in_one_call(both):
+    """server_coalesce_queries: a SUT slower than the arrivals gets the due ones together;
+    every generated query is issued and answered, and the verdicts agree."""
+    official, ours = both("server_coalesce")
+    for run in (official, ours):
+        sizes = run.sidecar["sizes"]
+        assert max(sizes) > 1 and len(sizes) < sum(sizes)  # coalesced calls
+        assert sum(sizes) == run.detail["result_query_count"] == run.detail["generated_query_count"]
+        assert run.errors == []
+    assert ours.detail["result_validity"] == official.detail["result_validity"]
+    assert ours.detail["requested_server_coalesce_queries"] is official.detail["requested_server_coalesce_queries"] is True
+    a, b = (len(run.sidecar["sizes"]) / sum(run.sidecar["sizes"]) for run in (official, ours))
+    assert 0.5 < b / a < 2.0, (a, b)  # calls per query, within timing noise
