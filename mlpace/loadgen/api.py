@@ -388,10 +388,6 @@ _UNSUPPORTED = (
     # (setting, applies to, why): settings of the official struct mlpace does not implement;
     # a run that sets them is refused rather than run without them
     ("server_num_issue_query_threads", "Server", "mlpace issues every query from one thread"),
-    ("infer_token_latencies", None, "token figures come only from FirstTokenComplete and the "
-                                    "n_tokens of each completion (use_token_latencies)"),
-    ("token_latency_scaling_factor", None, "it only scales inferred token latencies "
-                                           "(infer_token_latencies)"),
     ("print_timestamps", None, "mlpace does not print per-query timestamps; use the trace "
                                "(LogSettings.enable_trace)"),
 )

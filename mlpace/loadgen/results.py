@@ -42,10 +42,13 @@ class TokenSettings:
     use: bool = False
     ttft_latency_ns: int = 100_000_000
     tpot_latency_ns: int = 100_000_000
+    infer: bool = False  # infer_token_latencies: tokens = samples x scaling_factor
+    scaling_factor: int = 0
 
     @classmethod
     def of(cls, settings) -> "TokenSettings":
-        return cls(bool(settings.use_token_latencies), int(settings.ttft_latency), int(settings.tpot_latency))
+        return cls(bool(settings.use_token_latencies), int(settings.ttft_latency), int(settings.tpot_latency),
+                   bool(settings.infer_token_latencies), int(settings.token_latency_scaling_factor))
 
 
 @dataclass
@@ -140,6 +143,8 @@ class PerformanceResult:
     latencies_ns: np.ndarray | None = None  # sorted, what the statistics were computed from
     token_settings: TokenSettings = field(default_factory=TokenSettings)
     tokens: TokenResult | None = None  # set when use_token_latencies is on
+    # infer_token_latencies (Offline, Server): the sample rate x token_latency_scaling_factor
+    inferred_tokens_per_second: float | None = None
 
     @property
     def valid(self) -> bool:
@@ -399,12 +404,16 @@ def evaluate(eff: EffectiveSettings, rec: PhaseRecord, tokens: TokenSettings | N
             result.early_stopping_met, result.early_stopping_lines = _server_es_lines(nq, over, p)
         samples = nq * spq
         result.completed_samples_per_sec = (samples - 1) / (final_done / 1e9) if final_done else 0.0
+        if tokens.infer:
+            result.inferred_tokens_per_second = result.completed_samples_per_sec * tokens.scaling_factor
         result.scheduled_samples_per_sec = (samples - 1) / (final_sched / 1e9) if final_sched else 0.0
         if lag is not None and len(lag):
             result.issue_lag_p50_ns = percentile(lag, 0.50)
             result.issue_lag_p99_ns = percentile(lag, 0.99)
     elif scen is TestScenario.Offline:
         result.samples_per_second = (nq * spq) / (stats.max / 1e9) if stats.max else 0.0
+        if tokens.infer:
+            result.inferred_tokens_per_second = result.samples_per_second * tokens.scaling_factor
     else:
         single = scen is TestScenario.SingleStream
         if tokens.use and result.tokens is not None:
@@ -515,5 +524,7 @@ def performance_metrics(r: PerformanceResult) -> dict[str, float]:
                 m[f"min_{name}_ns"], m[f"max_{name}_ns"], m[f"mean_{name}_ns"] = st.min, st.max, st.mean
                 for p in PERCENTILES:
                     m[f"p{p * 100:g}_{name}_ns"] = st.percentiles[p]
+    if r.inferred_tokens_per_second is not None:
+        m["inferred_tokens_per_second"] = r.inferred_tokens_per_second
     m["result_metric"] = r.metric_value
     return m

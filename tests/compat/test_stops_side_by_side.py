@@ -6,7 +6,8 @@ minimum duration and query count: ``server_max_async_queries``, ``max_query_coun
 LoadGens must end issuing at the same query (exactly, where the rules make it
 deterministic), log the same error, wait for the queries in flight (every issued
 query answered and timed), and write the same verdict, flags, recommendations and
-``result_invalid_reason``. ``server_coalesce`` checks ``server_coalesce_queries``;
+``result_invalid_reason``. ``server_coalesce`` checks ``server_coalesce_queries``,
+``infer_tokens_*`` ``infer_token_latencies`` (Server and Offline);
 ``api_vectors`` exercises ``VectorQuerySample``,
 ``VectorQuerySampleResponse`` and numpy integer ids.
 
@@ -147,3 +148,21 @@ def test_server_coalesce_queries_hands_every_due_arrival_in_one_call(both):
     assert ours.detail["requested_server_coalesce_queries"] is official.detail["requested_server_coalesce_queries"] is True
     a, b = (len(run.sidecar["sizes"]) / sum(run.sidecar["sizes"]) for run in (official, ours))
     assert 0.5 < b / a < 2.0, (a, b)  # calls per query, within timing noise
+
+
+@pytest.mark.parametrize("name,key,label", [
+    ("infer_tokens_server", "result_inferred_completed_tokens_per_second", "Completed tokens per second (inferred)"),
+    ("infer_tokens_offline", "result_inferred_tokens_per_second", "Tokens per second (inferred)"),
+])
+def test_inferred_token_rate_matches_the_official(both, name, key, label):
+    official, ours = both(name)
+    mask = lambda text: [re.sub(r"\d+(\.\d+)?(e[+-]\d+)?", "N", l) for l in text.splitlines()]  # noqa: E731
+    assert mask(ours.summary) == mask(official.summary)
+    for run in (official, ours):
+        rate = "result_completed_samples_per_sec" if "server" in name else "result_samples_per_second"
+        assert run.detail[key] == pytest.approx(run.detail[rate] * run.sidecar["factor"], rel=1e-5)
+        assert any(l.startswith(label + ": ") for l in run.summary.splitlines())
+    assert {k for k in ours.detail if k.startswith("result_")} == {k for k in official.detail if k.startswith("result_")}
+    keys = [[r["key"] for r in run.records] for run in (official, ours)]
+    for k in keys:  # the inferred rate follows the latency percentiles, as the official writes it
+        assert k[k.index(key) - 1] == "result_99.90_percentile_latency_ns"

@@ -60,6 +60,10 @@ def log_results(detail: DetailLog, r: PerformanceResult) -> None:
     _log_latency(detail, r.latency, "", "")
     if tk is not None:
         _log_token_results(detail, r)
+    if r.inferred_tokens_per_second is not None:  # infer_token_latencies, as the official
+        key = "result_inferred_tokens_per_second" if s is TestScenario.Offline else \
+            "result_inferred_completed_tokens_per_second"
+        detail.point(key, _g6(r.inferred_tokens_per_second))
     if not r.early_stopping_met:
         # mlpace's addition after the official keys: the official names no reason (its
         # summary prints an empty "Recommendations:") when only early stopping failed
