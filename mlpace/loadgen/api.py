@@ -81,9 +81,11 @@ class TestResult:
 _active: Phase | None = None
 
 # sut_timeout_ms when the settings leave it unset: a SUT silent (or blocked in
-# issue_queries) this long ends the run INVALID instead of hanging it forever.
-# An explicit 0 still means "wait forever".
-DEFAULT_SUT_TIMEOUT_MS = 600_000
+# issue_queries) this long ends the run INVALID instead of hanging it forever. 30 minutes:
+# well above the official 10-minute minimum duration, so an Offline SUT that answers the
+# whole query at the end of a submission-length run is not cut off. An explicit 0 still
+# means "wait forever".
+DEFAULT_SUT_TIMEOUT_MS = 1_800_000
 
 
 def running_phase() -> Phase | None:

@@ -376,8 +376,10 @@ class Phase:
         ``natural_stop``: a performance phase (the official's stops apply); otherwise every
         query of the plan is issued (accuracy)."""
         gc_enabled = gc.isenabled()
+        freeze = gc.get_freeze_count() == 0  # a caller's own frozen heap stays as it is
         gc.disable()
-        gc.freeze()
+        if freeze:
+            gc.freeze()
         old_interval = sys.getswitchinterval()
         if self.eff.scenario is TestScenario.Server:
             # SUT threads that hold the GIL would delay arrivals by up to the switch
@@ -387,7 +389,8 @@ class Phase:
             return self._run(sut, natural_stop)
         finally:
             sys.setswitchinterval(old_interval)
-            gc.unfreeze()
+            if freeze:
+                gc.unfreeze()
             if gc_enabled:
                 gc.enable()
 
