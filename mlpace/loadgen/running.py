@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mlpace.errors import SUTError
-from mlpace.loadgen.issue import is_stale_id, warn_late
+from mlpace.loadgen.intake import is_stale_id, warn_late
 
 if TYPE_CHECKING:
     from mlpace.loadgen.issue import Phase

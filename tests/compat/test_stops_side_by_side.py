@@ -166,7 +166,10 @@ def test_inferred_token_rate_matches_the_official(both, name, key, label):
         rate = "result_completed_samples_per_sec" if "server" in name else "result_samples_per_second"
         assert run.detail[key] == pytest.approx(run.detail[rate] * run.sidecar["factor"], rel=1e-5)
         assert any(l.startswith(label + ": ") for l in run.summary.splitlines())
-    assert {k for k in ours.detail if k.startswith("result_")} == {k for k in official.detail if k.startswith("result_")}
+    def result_keys(run):  # (result_invalid_reason comes only with an INVALID run: a busy machine's)
+        return {k for k in run.detail if k.startswith("result_")} - {"result_invalid_reason"}
+
+    assert result_keys(ours) == result_keys(official)
     keys = [[r["key"] for r in run.records] for run in (official, ours)]
     for k in keys:  # the inferred rate follows the latency percentiles, as the official writes it
         assert k[k.index(key) - 1] == "result_99.90_percentile_latency_ns"
