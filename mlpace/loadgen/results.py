@@ -300,6 +300,41 @@ def token_latencies(
     return token_count, ttft, tpot
 
 
+def _latencies(scen: TestScenario, rec: PhaseRecord, done_mask: np.ndarray):
+    """Sorted latencies of the completed samples (MultiStream: of the completed queries),
+    the per-query latency origin (Server: scheduled times; else None) and, for Server,
+    the sorted issue lag."""
+    nq, spq, start, complete = rec.issued_queries, rec.plan.samples_per_query, rec.start_ns, rec.complete_ns
+    base = None
+    lag = None
+    if scen is TestScenario.Server:
+        base = start + rec.plan.scheduled_ns[:nq]
+        lat = complete - base
+        lag = np.sort(rec.issue_ns - base) if nq else np.zeros(0, dtype=np.int64)
+    elif scen is TestScenario.Offline:
+        lat = complete - (rec.issue_ns[0] if nq else start)
+    elif scen is TestScenario.MultiStream:
+        per_q = complete[: nq * spq].reshape(nq, spq)
+        lat = np.where(per_q.min(axis=1) > 0, per_q.max(axis=1) - rec.issue_ns, 0)
+    else:
+        lat = complete - rec.issue_ns
+    if scen is not TestScenario.MultiStream:
+        lat = lat[done_mask[: len(lat)]]
+    else:
+        lat = lat[lat > 0] if len(lat) else lat
+    return np.sort(lat), base, lag
+
+
+def _min_duration(eff: EffectiveSettings, stats: "LatencyStats", final_sched: int, final_issued: int):
+    """(met, recommendation): the official's measure of the run's length per scenario."""
+    min_ns = eff.min_duration_ms * 1_000_000
+    if eff.scenario is TestScenario.Offline:
+        return stats.max >= min_ns, REC_OFFLINE_DURATION
+    if eff.scenario is TestScenario.Server:
+        return final_sched >= min_ns, REC_SERVER_DURATION
+    return final_issued >= min_ns, REC_SS_MS_DURATION
+
+
 def evaluate(eff: EffectiveSettings, rec: PhaseRecord, tokens: TokenSettings | None = None) -> PerformanceResult:
     """Compute figures and verdict of a performance phase from its record.
 
@@ -315,50 +350,13 @@ def evaluate(eff: EffectiveSettings, rec: PhaseRecord, tokens: TokenSettings | N
     if nq and not done_mask.all() and not rec.failed:
         errors.append(f"{int((~done_mask).sum())} samples were never completed")
 
-    issue_rel = rec.issue_ns - start
-    base = None  # per-sample latency origin, for the token figures
-    if scen is TestScenario.Server:
-        sched_abs = start + rec.plan.scheduled_ns[:nq]
-        base = sched_abs
-        lat = complete - sched_abs
-        lag = np.sort(rec.issue_ns - sched_abs) if nq else np.zeros(0, dtype=np.int64)
-    elif scen is TestScenario.Offline:
-        lat = complete - (rec.issue_ns[0] if nq else start)
-        lag = None
-    elif scen is TestScenario.MultiStream:
-        per_q = complete[: nq * spq].reshape(nq, spq)
-        qdone = per_q.max(axis=1)
-        lat = np.where(per_q.min(axis=1) > 0, qdone - rec.issue_ns, 0)
-        lag = None
-    else:
-        lat = complete - rec.issue_ns
-        lag = None
-    if scen is not TestScenario.MultiStream:
-        lat = lat[done_mask[: len(lat)]]
-    else:
-        lat = lat[lat > 0] if len(lat) else lat
-    lat_sorted = np.sort(lat)
+    lat_sorted, base, lag = _latencies(scen, rec, done_mask)
     stats = LatencyStats.of(lat_sorted)
-    n_lat = len(lat_sorted)
-
-    final_issued = int(issue_rel[-1]) if nq else 0
+    final_issued = int(rec.issue_ns[-1] - start) if nq else 0
     final_sched = int(rec.plan.scheduled_ns[nq - 1]) if nq else 0
     final_done = int(complete[done_mask].max() - start) if done_mask.any() else 0
-
-    min_ns = eff.min_duration_ms * 1_000_000
-    recs: list[str] = []
-    if scen is TestScenario.Offline:
-        min_duration_met = stats.max >= min_ns
-        dur_rec = REC_OFFLINE_DURATION
-    elif scen is TestScenario.Server:
-        min_duration_met = final_sched >= min_ns
-        dur_rec = REC_SERVER_DURATION
-    else:
-        min_duration_met = final_issued >= min_ns
-        dur_rec = REC_SS_MS_DURATION
+    min_duration_met, dur_rec = _min_duration(eff, stats, final_sched, final_issued)
     min_queries_met = nq >= eff.min_query_count
-    if not min_duration_met:
-        recs.append(dur_rec)
 
     result = PerformanceResult(
         eff=eff,
@@ -370,7 +368,7 @@ def evaluate(eff: EffectiveSettings, rec: PhaseRecord, tokens: TokenSettings | N
         perf_constraints_met=None,
         early_stopping_met=True,
         early_stopping_lines=[],
-        recommendations=recs,
+        recommendations=[] if min_duration_met else [dur_rec],
         errors=errors,
         interrupted=rec.interrupted,
         final_query_issued_ns=final_issued,
@@ -391,54 +389,71 @@ def evaluate(eff: EffectiveSettings, rec: PhaseRecord, tokens: TokenSettings | N
         result.tokens = _token_result(count, np.sort(ttft), np.sort(tpot), int(done_mask.sum()), p, result, stats)
 
     if scen is TestScenario.Server:
-        target = eff.target_latency_ns
-        over = int(np.count_nonzero(lat_sorted > target))
-        result.overlatency_count = over
-        if tokens.use:
-            _token_server_verdict(result, nq, n_lat, p)
-        else:
-            # no answered query is no evidence of meeting the bound (a run whose SUT went silent)
-            result.perf_constraints_met = n_lat > 0 and result.target_percentile_latency <= target
-            if not result.perf_constraints_met:
-                recs.insert(0, REC_LATENCY)
-            result.early_stopping_met, result.early_stopping_lines = _server_es_lines(nq, over, p)
-        samples = nq * spq
-        result.completed_samples_per_sec = (samples - 1) / (final_done / 1e9) if final_done else 0.0
-        if tokens.infer:
-            result.inferred_tokens_per_second = result.completed_samples_per_sec * tokens.scaling_factor
-        result.scheduled_samples_per_sec = (samples - 1) / (final_sched / 1e9) if final_sched else 0.0
-        if lag is not None and len(lag):
-            result.issue_lag_p50_ns = percentile(lag, 0.50)
-            result.issue_lag_p99_ns = percentile(lag, 0.99)
+        _server_figures(result, lag)
     elif scen is TestScenario.Offline:
         result.samples_per_second = (nq * spq) / (stats.max / 1e9) if stats.max else 0.0
         if tokens.infer:
             result.inferred_tokens_per_second = result.samples_per_second * tokens.scaling_factor
     else:
-        single = scen is TestScenario.SingleStream
-        if tokens.use and result.tokens is not None:
-            # as the official: early stopping on TPOT, then TTFT (the latter's estimates win)
-            tk = result.tokens
-            ok1, tk.tpot_es_lines, _, _ = _stream_es(tk.tpot_ns, p, single, nq)
-            ok2, tk.ttft_es_lines, est, est99 = (False, [], None, None)
-            if ok1:
-                ok2, tk.ttft_es_lines, est, est99 = _stream_es(tk.ttft_ns, p, single, nq)
-            ok = ok1 and ok2
-            lines = ["TPOT:"] + tk.tpot_es_lines + (["TTFT:"] + tk.ttft_es_lines if tk.ttft_es_lines else [])
-        else:
-            ok, lines, est, est99 = _stream_es(lat_sorted, p, single)
-        result.early_stopping_met = ok
-        result.early_stopping_lines = lines
-        if single:
-            result.es_latency_ss, result.es_latency_ms = est, est99
-        else:
-            result.es_latency_ms = est
-        total = final_done / 1e9
-        result.qps_with_overhead = nq / total if total else 0.0
-        result.qps_without_overhead = 1e9 / stats.mean if stats.mean else 0.0
+        _stream_figures(result)
     if not min_queries_met:
-        recs.append(REC_QUERIES)
+        result.recommendations.append(REC_QUERIES)
     return result
+
+
+def _server_figures(result: PerformanceResult, lag: np.ndarray | None) -> None:
+    """Server: the latency bound (or the token bounds), early stopping, rates, issue lag."""
+    eff, tokens, nq = result.eff, result.token_settings, result.query_count
+    p = eff.target_latency_percentile
+    lat_sorted = result.latencies_ns
+    target = eff.target_latency_ns
+    over = int(np.count_nonzero(lat_sorted > target))
+    result.overlatency_count = over
+    if tokens.use:
+        _token_server_verdict(result, nq, len(lat_sorted), p)
+    else:
+        # no answered query is no evidence of meeting the bound (a run whose SUT went silent)
+        result.perf_constraints_met = len(lat_sorted) > 0 and result.target_percentile_latency <= target
+        if not result.perf_constraints_met:
+            result.recommendations.insert(0, REC_LATENCY)
+        result.early_stopping_met, result.early_stopping_lines = _server_es_lines(nq, over, p)
+    samples = result.sample_count
+    final_done, final_sched = result.final_query_all_samples_done_ns, result.final_query_scheduled_ns
+    result.completed_samples_per_sec = (samples - 1) / (final_done / 1e9) if final_done else 0.0
+    if tokens.infer:
+        result.inferred_tokens_per_second = result.completed_samples_per_sec * tokens.scaling_factor
+    result.scheduled_samples_per_sec = (samples - 1) / (final_sched / 1e9) if final_sched else 0.0
+    if lag is not None and len(lag):
+        result.issue_lag_p50_ns = percentile(lag, 0.50)
+        result.issue_lag_p99_ns = percentile(lag, 0.99)
+
+
+def _stream_figures(result: PerformanceResult) -> None:
+    """SingleStream/MultiStream: early stopping (on the token figures with token latencies)
+    and its estimates, QPS with and without the LoadGen's overhead."""
+    eff, nq, stats = result.eff, result.query_count, result.latency
+    p = eff.target_latency_percentile
+    single = eff.scenario is TestScenario.SingleStream
+    if result.token_settings.use and result.tokens is not None:
+        # as the official: early stopping on TPOT, then TTFT (the latter's estimates win)
+        tk = result.tokens
+        ok1, tk.tpot_es_lines, _, _ = _stream_es(tk.tpot_ns, p, single, nq)
+        ok2, tk.ttft_es_lines, est, est99 = (False, [], None, None)
+        if ok1:
+            ok2, tk.ttft_es_lines, est, est99 = _stream_es(tk.ttft_ns, p, single, nq)
+        ok = ok1 and ok2
+        lines = ["TPOT:"] + tk.tpot_es_lines + (["TTFT:"] + tk.ttft_es_lines if tk.ttft_es_lines else [])
+    else:
+        ok, lines, est, est99 = _stream_es(result.latencies_ns, p, single)
+    result.early_stopping_met = ok
+    result.early_stopping_lines = lines
+    if single:
+        result.es_latency_ss, result.es_latency_ms = est, est99
+    else:
+        result.es_latency_ms = est
+    total = result.final_query_all_samples_done_ns / 1e9
+    result.qps_with_overhead = nq / total if total else 0.0
+    result.qps_without_overhead = 1e9 / stats.mean if stats.mean else 0.0
 
 
 def _token_result(count: int, ttft: np.ndarray, tpot: np.ndarray, n_lat: int, p: float,
