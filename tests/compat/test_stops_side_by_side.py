@@ -7,7 +7,8 @@ LoadGens must end issuing at the same query (exactly, where the rules make it
 deterministic), log the same error, wait for the queries in flight (every issued
 query answered and timed), and write the same verdict, flags, recommendations and
 ``result_invalid_reason``. ``server_coalesce`` checks ``server_coalesce_queries``,
-``infer_tokens_*`` ``infer_token_latencies`` (Server and Offline);
+``infer_tokens_*`` ``infer_token_latencies`` (Server and Offline), ``es_only_invalid``
+a run INVALID through early stopping alone;
 ``api_vectors`` exercises ``VectorQuerySample``,
 ``VectorQuerySampleResponse`` and numpy integer ids.
 
@@ -173,3 +174,20 @@ def test_inferred_token_rate_matches_the_official(both, name, key, label):
     keys = [[r["key"] for r in run.records] for run in (official, ours)]
     for k in keys:  # the inferred rate follows the latency percentiles, as the official writes it
         assert k[k.index(key) - 1] == "result_99.90_percentile_latency_ns"
+
+
+def test_invalid_through_early_stopping_alone_keeps_the_official_lines_and_adds_the_reason(both):
+    """The official prints an empty "Recommendations:" and an empty result_invalid_reason; mlpace
+    writes the same, and adds mlpace_early_stopping_reason with the numbers."""
+    official, ours = both("es_only_invalid")
+    for run in (official, ours):
+        assert run.detail["result_validity"] == "INVALID"
+        assert run.detail["result_min_duration_met"] is run.detail["result_min_queries_met"] is True
+        assert run.detail["early_stopping_met"] is False
+        assert run.detail["result_invalid_reason"] == ""
+        assert run.summary_block("Recommendations:", "Early Stopping Result:") == ["Recommendations:"]
+    assert "mlpace_early_stopping_reason" not in official.detail
+    reason = ours.detail["mlpace_early_stopping_reason"]
+    n = ours.detail["result_query_count"]
+    assert f"of {n} queries took longer than target_latency_ns=100000000" in reason
+    assert re.search(r"needs at least \d+ more queries", reason), reason
