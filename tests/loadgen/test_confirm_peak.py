@@ -46,8 +46,9 @@ class QueueSUT:
 
 def _settings(**extra):
     return Settings.make(
-        scenario="Server", mode="FindPeakPerformance", server_target_qps=150,
-        server_target_latency_ns=20_000_000, server_target_latency_percentile=0.9,
+        # a lower bound far below capacity and a loose bound: a busy machine still passes it
+        scenario="Server", mode="FindPeakPerformance", server_target_qps=100,
+        server_target_latency_ns=60_000_000, server_target_latency_percentile=0.9,
         server_find_peak_qps_boundary_step_size=1.0, server_find_peak_qps_decimals_of_precision=0,
         min_duration_ms=400, min_query_count=100, **extra)
 
