@@ -156,6 +156,9 @@ class _PyFastSUT(_PySUT):
     def issue_queries(self, ids: np.ndarray, indices: np.ndarray) -> None:
         self._issue(ids.tolist(), indices.tolist())
 
+    def issue_sample(self, id: int, index: int) -> None:  # noqa: A002
+        self._issue([id], [index])  # the fast callback takes (ids, indices) lists
+
 
 class _PyQSL:
     name = "PyQSL"

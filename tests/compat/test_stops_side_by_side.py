@@ -6,7 +6,8 @@ minimum duration and query count: ``server_max_async_queries``, ``max_query_coun
 LoadGens must end issuing at the same query (exactly, where the rules make it
 deterministic), log the same error, wait for the queries in flight (every issued
 query answered and timed), and write the same verdict, flags, recommendations and
-``result_invalid_reason``. ``server_coalesce`` checks ``server_coalesce_queries``,
+``result_invalid_reason``. ``fast_sut`` checks ``ConstructFastSUT`` in the one-sample
+scenarios, ``server_coalesce`` ``server_coalesce_queries``,
 ``infer_tokens_*`` ``infer_token_latencies`` (Server and Offline), ``es_only_invalid``
 a run INVALID through early stopping alone;
 ``api_vectors`` exercises ``VectorQuerySample``,
@@ -35,13 +36,15 @@ MARKER = ":::MLLOG "
 class Run:
     def __init__(self, out: Path) -> None:
         self.out = out
+        self.sidecar = json.loads((out / "harness.json").read_text())
+        if not (out / "mlperf_log_summary.txt").is_file():  # logs in per-scenario sub-folders
+            return
         self.summary = (out / "mlperf_log_summary.txt").read_text(encoding="utf-8")
         lines = (out / "mlperf_log_detail.txt").read_text(encoding="utf-8").splitlines()
         self.records = [json.loads(l[len(MARKER):]) for l in lines if l.startswith(MARKER)]
         self.detail: dict = {}
         for r in self.records:
             self.detail.setdefault(r["key"], r["value"])
-        self.sidecar = json.loads((out / "harness.json").read_text())
 
     @property
     def errors(self) -> list[str]:
@@ -191,3 +194,13 @@ def test_invalid_through_early_stopping_alone_keeps_the_official_lines_and_adds_
     n = ours.detail["result_query_count"]
     assert f"of {n} queries took longer than target_latency_ns=100000000" in reason
     assert re.search(r"needs at least \d+ more queries", reason), reason
+
+
+def test_fast_sut_gets_id_and_index_lists_in_one_sample_scenarios(both):
+    """ConstructFastSUT's callback takes (ids, indices) in SingleStream and Server too."""
+    official, ours = both("fast_sut")
+    assert ours.sidecar["shapes"] == official.sidecar["shapes"] == [["list", 1, 1]]
+    for scenario in ("SingleStream", "Server"):
+        for run in (official, ours):
+            summary = (run.out / scenario / "mlperf_log_summary.txt").read_text().splitlines()
+            assert "Result is : VALID" in summary, (scenario, run.out)
