@@ -4,7 +4,10 @@ FindPeakPerformance (the official's and ``peak.py``) judges each try by the late
 bound alone, so it can report a QPS whose run is INVALID under the full rules (early
 stopping, minimum duration and query count): a SUT that completes ~460 queries/s can
 be reported at ~600. The confirmed peak starts at that result and judges every try by
-the full verdict (``PerformanceResult.valid``): if the FindPeak QPS is VALID it is
+the full verdict (``PerformanceResult.valid``) and by whether the SUT kept up: its
+completed samples/s must reach ``1 - sustain_tolerance`` (default 90 %) of the scheduled
+samples/s (a short run can be VALID at a rate the SUT cannot sustain: its queue has not
+yet grown past the bound when the run ends). If the FindPeak QPS passes it is
 confirmed; otherwise the QPS steps down by ``1 / (1 + step)`` until a run is VALID,
 then bisects between the highest VALID and lowest INVALID QPS until they are within
 ``rel_precision`` of each other (or ``max_runs`` runs were made). Every try is kept,
@@ -29,8 +32,9 @@ class PeakTry:
     """One full Server run of the search."""
 
     target_qps: float
-    valid: bool
+    valid: bool  # VALID under the full rules and sustained (see the module docstring)
     completed_qps: float
+    scheduled_qps: float
     reasons: list[str]
 
 
@@ -52,7 +56,8 @@ class ConfirmedPeak:
 
 
 def confirm_peak(start_qps: float, base_eff, performance_run, detail, *, step: float = 0.1,
-                 rel_precision: float = 0.02, max_runs: int = 10) -> ConfirmedPeak:
+                 rel_precision: float = 0.02, max_runs: int = 10,
+                 sustain_tolerance: float = 0.1) -> ConfirmedPeak:
     """Search down from ``start_qps``; ``performance_run(eff)`` runs one full test."""
     out = ConfirmedPeak(None, float(start_qps))
 
@@ -60,7 +65,13 @@ def confirm_peak(start_qps: float, base_eff, performance_run, detail, *, step: f
         eff = replace(base_eff, target_qps=qps, mode=TestMode.PerformanceOnly)
         detail.point("generic_message", f"mlpace confirmed peak: trying target_qps={qps:g}")
         r = performance_run(eff)
-        t = PeakTry(float(qps), bool(r.valid), float(r.completed_samples_per_sec), r.reasons())
+        done, sched = float(r.completed_samples_per_sec), float(r.scheduled_samples_per_sec)
+        reasons = r.reasons()
+        kept_up = done >= (1 - sustain_tolerance) * sched
+        if not kept_up:
+            reasons.append(f"the SUT fell behind: completed {done:,.1f} samples/s < "
+                           f"{1 - sustain_tolerance:.0%} of the scheduled {sched:,.1f} samples/s")
+        t = PeakTry(float(qps), bool(r.valid) and kept_up, done, sched, reasons)
         out.tries.append(t)
         detail.point("generic_message", f"mlpace confirmed peak: target_qps={qps:g} is "
                      f"{'VALID' if t.valid else 'INVALID'}")

@@ -72,6 +72,7 @@ def test_confirmed_peak_is_a_valid_run_at_or_below_the_find_peak_result(tmp_path
     assert confirmed.qps == max(valid)
     assert all(q > confirmed.qps for q in invalid)  # every INVALID try lies above it
     assert all(t.reasons for t in confirmed.tries if not t.valid)  # each with its reasons
+    assert all(t.completed_qps >= 0.9 * t.scheduled_qps for t in confirmed.tries if t.valid)  # kept up
     assert result.metrics["confirmed_peak_qps"] == confirmed.qps
     # the path, in the detail log and in a file beside it
     saved = json.loads((tmp_path / "mlpace_confirmed_peak.json").read_text())
