@@ -21,6 +21,9 @@ def metric_text(result) -> str:
         text = f"{m['completed_samples_per_sec']:,.1f} samples/s"
         if result.peak_qps is not None:
             text = f"peak target_qps {result.peak_qps:,.1f}; " + text
+        cp = getattr(result, "confirmed_peak", None)
+        if cp is not None:
+            text = (f"confirmed {cp.qps:,.1f}; " if cp.qps is not None else "confirmed: none; ") + text
         return text
     pct = result.performance.eff.target_latency_percentile * 100
     return f"p{pct:g} {m['result_metric'] / 1e6:.3f} ms"
