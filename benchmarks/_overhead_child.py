@@ -167,6 +167,7 @@ def main() -> None:
         "p50_ns": detail.get("result_50.00_percentile_latency_ns"),
         "p90_ns": detail.get("result_90.00_percentile_latency_ns"),
         "p99_ns": detail.get("result_99.00_percentile_latency_ns"),
+        "p999_ns": detail.get("result_99.90_percentile_latency_ns"),
         "completed_sps": detail.get("result_completed_samples_per_sec"),
         "query_count": detail.get("result_query_count"),
         "issue_lag_p50_ns": detail.get("mlpace_issue_lag_p50_ns"),

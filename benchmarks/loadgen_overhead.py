@@ -2,6 +2,7 @@
 
     python benchmarks/loadgen_overhead.py            # full run (a few minutes)
     python benchmarks/loadgen_overhead.py --quick    # under a minute
+    python benchmarks/loadgen_overhead.py --tail     # only the latency-tail table (~3 minutes)
 
 Each measurement runs in a fresh process (``_overhead_child.py``), alternating
 implementations, with the same null SUT and settings: the official module and
@@ -10,6 +11,11 @@ API. Prints, per scenario, the official figure, mlpace's, and the ratio
 mlpace/official; peak RSS of each; and mlpace's Server issue precision.
 Server: the highest VALID QPS is searched the same way for each implementation
 (doubling from a start rate, then bisection to the requested resolution).
+
+The tail table: Server at 10k, 50k and 100k QPS with the null SUT answering inline
+(``QuerySamplesComplete`` called from ``issue_query``), the same 10 s run (2 s with
+``--quick``) for each implementation, interleaved, ``--tail-repeats`` times; it reports
+each one's median p99 and p99.9 latency over the repeats and the ratios mlpace/official.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -73,6 +80,28 @@ def server_search(impl: str, duration_ms: int, start: float, resolution: float) 
     return lo, lo_res, tried
 
 
+def tail_table(duration_ms: int, repeats: int, figures: dict) -> Table:
+    """p99 / p99.9 latency of the LoadGen itself: Server, null SUT answering inline."""
+    table = Table(title=f"LoadGen latency tail: Server, null SUT answering inline, {duration_ms / 1000:g} s runs, "
+                        f"median of {repeats} (ns)")
+    for c in ("QPS", "official p99", "official p99.9", "compat p99", "compat p99.9", "native p99",
+              "native p99.9", "compat/off p99", "compat/off p99.9", "native/off p99", "native/off p99.9"):
+        table.add_column(c, justify="right")
+    for qps in (10_000, 50_000, 100_000):
+        runs: dict[str, list] = {impl: [] for impl in IMPLS}
+        for rep in range(repeats):
+            order = IMPLS if rep % 2 == 0 else tuple(reversed(IMPLS))  # no implementation always first
+            for impl in order:
+                runs[impl].append(measure(impl, "server", qps=qps, duration_ms=duration_ms))
+        med = {impl: {k: statistics.median(int(r[k] or 0) for r in rs) for k in ("p99_ns", "p999_ns")}
+               for impl, rs in runs.items()}
+        figures[f"tail_{qps}"] = {"median": med, "runs": runs}
+        o = med["official"]
+        table.add_row(f"{qps:,}", *(f"{med[i][k]:,.0f}" for i in IMPLS for k in ("p99_ns", "p999_ns")),
+                      *(ratio(med[i][k], o[k]) for i in ("compat", "native") for k in ("p99_ns", "p999_ns")))
+    return table
+
+
 def ratio(a, b) -> str:
     try:
         return f"{float(a) / float(b):.2f}"
@@ -84,6 +113,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="short runs (under a minute)")
     ap.add_argument("--json", type=Path, help="also write all figures to this JSON file")
+    ap.add_argument("--tail", action="store_true", help="only the latency-tail table")
+    ap.add_argument("--tail-repeats", type=int, default=3, help="runs per implementation and QPS (tail table)")
     args = ap.parse_args()
     if args.quick:
         off_n, ss_ms, sv_ms, reps, sv_start, sv_res = 200_000, 1000, 1000, 1, 100_000, 0.5
@@ -94,6 +125,11 @@ def main() -> int:
     rows = []
     mem = []
     figures: dict = {}
+    if args.tail:
+        console.print(tail_table(2000 if args.quick else 10_000, args.tail_repeats, figures))
+        if args.json:
+            args.json.write_text(json.dumps(figures, indent=1, default=str))
+        return 0
     for sut in ("inline", "thread"):
         res = {impl: best_of(impl, "offline", reps, "samples_per_second", samples=off_n, sut=sut) for impl in IMPLS}
         figures[f"offline_{sut}"] = res
@@ -154,6 +190,7 @@ def main() -> int:
     console.print(prec)
     for impl in IMPLS:
         console.print(f"[dim]{impl} Server search (QPS, VALID): {sv[impl][2]}[/dim]")
+    console.print(tail_table(sv_ms, args.tail_repeats, figures))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1, default=str))
     return 0

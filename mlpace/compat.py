@@ -22,6 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from mlpace.loadgen import api as _api
+from mlpace.loadgen import running as _running
 from mlpace.loadgen.settings import LoggingMode, TestMode, TestScenario, TestSettings
 
 __all__ = [
@@ -156,6 +157,9 @@ class _PyFastSUT(_PySUT):
     def issue_queries(self, ids: np.ndarray, indices: np.ndarray) -> None:
         self._issue(ids.tolist(), indices.tolist())
 
+    def issue_sample(self, id: int, index: int) -> None:  # noqa: A002
+        self._issue([id], [index])  # the fast callback takes (ids, indices) lists
+
 
 class _PyQDL(_PySUT):
     """A Query Dispatch Library (LoadGen over the Network): a SUT whose name comes from
@@ -252,10 +256,10 @@ def QuerySamplesComplete(responses, response_cb=None) -> None:  # noqa: N802
     """Report responses; any thread. Payloads are read only when a log needs them.
 
     Responses for a test that has already ended are ignored with a warning."""
-    phase = _api._active
+    phase = _running.phase
     if phase is None:
         if len(responses):
-            _api.late_completion(int(responses[0].id))
+            _running.late_completion(int(responses[0].id))
         return
     if response_cb is None and len(responses) == 1 and not phase.wants_data:
         r = responses[0]
@@ -273,10 +277,10 @@ def QuerySamplesComplete(responses, response_cb=None) -> None:  # noqa: N802
 
 
 def FirstTokenComplete(responses, response_cb=None) -> None:  # noqa: N802
-    phase = _api._active
+    phase = _running.phase
     if phase is None:
         if len(responses):
-            _api.late_completion(int(responses[0].id))
+            _running.late_completion(int(responses[0].id))
         return
     if response_cb is not None:
         for r in responses:

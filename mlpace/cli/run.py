@@ -50,6 +50,10 @@ def run(
     sut_timeout_ms: Annotated[int, typer.Option(
         help="End a run INVALID if the SUT leaves a query unanswered this long (0 = wait forever).")] = 60_000,
     trace: Annotated[bool, typer.Option(help="Also write mlperf_log_trace.json.")] = False,
+    confirm_peak: Annotated[bool, typer.Option(
+        help="With --mode FindPeakPerformance: also find the highest QPS whose run is VALID under the "
+        "full rules (early stopping, min duration); search path in report.md and "
+        "mlpace_confirmed_peak.json.")] = False,
     submission: Annotated[Optional[Path], typer.Option(
         help="Also lay the results out as an MLPerf submission tree under this folder.")] = None,
     endpoint: Annotated[Optional[list[str]], typer.Option(
@@ -97,6 +101,8 @@ def run(
     overrides = parse_overrides(set_ or [])
     if wl.proxy_note:
         console.print(f"[dim]{wl.name}: {wl.proxy_note}[/dim]")
+    if confirm_peak and test_mode is not TestMode.FindPeakPerformance:
+        raise ConfigError("--confirm-peak needs --mode FindPeakPerformance")
     prepared = prepare_runs(wl, scenarios, test_mode, conf or [], model or wl.name, overrides, sut_timeout_ms)
 
     def make_sut():
@@ -130,7 +136,8 @@ def run(
 
     folder = RunFolder.claim(out, force)
     try:
-        _run_scenarios(folder, wl, prepared, test_mode, conf, overrides, trace, submission, model, qsl, sut)
+        _run_scenarios(folder, wl, prepared, test_mode, conf, overrides, trace, submission, model, qsl, sut,
+                       confirm_peak)
     except BaseException:
         kept = folder.abandon()
         if folder.final != kept:
@@ -138,7 +145,8 @@ def run(
         raise
 
 
-def _run_scenarios(folder, wl, prepared, test_mode, conf, overrides, trace, submission, model, qsl, sut) -> None:
+def _run_scenarios(folder, wl, prepared, test_mode, conf, overrides, trace, submission, model, qsl, sut,
+                   confirm_peak=False) -> None:
     from mlpace.loadgen import LogSettings, start_test
     from mlpace.report import write_run_report, write_session_report
 
@@ -176,7 +184,7 @@ def _run_scenarios(folder, wl, prepared, test_mode, conf, overrides, trace, subm
             seen = len(getattr(sut, "history", ()))
             try:
                 result = start_test(sut, qsl, settings, LogSettings(outdir=log_dir, enable_trace=trace),
-                                    model=model or wl.name, progress=on_progress)
+                                    model=model or wl.name, progress=on_progress, confirm_peak=confirm_peak)
             except OSError as exc:  # disk full, a file-size limit, the folder removed under us
                 raise DataError(f"{exc.filename or log_dir}: cannot write the run's logs ({exc.strerror}); "
                                 "the files written so far are kept") from None

@@ -1,24 +1,20 @@
-"""The hot path: issue queries to the SUT, take completions from any thread, time both.
+"""The hot path: issue queries to the SUT and time them; ``Phase.run`` is one pass.
 
 One ``Phase`` is one pass over a ``QueryPlan`` (a performance run, or one
-loadable set of an accuracy run). Response ids are sample sequence numbers, so
-a completion is an array store: ``complete_ns[ids] = now``. Everything is
+loadable set of an accuracy run); it takes completions through its
+``intake.CompletionIntake`` base (an array store per completion). Everything is
 preallocated from the plan; no object is created per sample. Timing uses
 ``time.perf_counter_ns``; waiting for the next Server arrival sleeps until
 shortly before it, then spins on the clock (precision matters, so no plain
 sleep to the deadline).
 
-The SUT calls ``Phase.complete`` (through ``mlpace.loadgen.complete``). A bad
-id, a duplicate completion, an exception in ``issue_queries``, or a query
+The SUT answers through ``mlpace.loadgen.complete``. A bad id, a duplicate
+completion, an exception in ``issue_queries``, or a query
 unanswered (or an ``issue_queries`` call blocked) for ``sut_timeout_ms`` ends
 the phase early with a recorded error; the caller turns that into an INVALID
 result. The official stops (max query count, max duration, too many outstanding
 Server queries) end issuing with the official message and then wait for the
 queries in flight, as the official does.
-
-Response ids carry the phase's generation in their high bits (``gen << 40 |
-sequence``), so a completion that arrives after its phase ended is recognised
-and dropped instead of landing in the next phase of the process.
 
 The issue loop runs on its own thread while the calling thread watches it: a SUT
 that blocks inside ``issue_queries`` longer than ``sut_timeout_ms`` (with no
@@ -36,12 +32,12 @@ import gc
 import sys
 import threading
 import time
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from mlpace.loadgen.effective import EffectiveSettings
+from mlpace.loadgen.intake import CompletionIntake
 from mlpace.loadgen.schedule import QueryPlan
 from mlpace.loadgen.settings import TestScenario
 
@@ -65,10 +61,11 @@ END_GENERIC, END_ERROR, END_SILENT = "generic_message", "error_runtime", ""
 
 _SPIN_NS = 40_000  # wake this long before a Server arrival (1 µs timer slack), then spin on the clock
 _CHUNK = 65536  # queries converted to Python ints at a time (bounded memory)
-ID_SHIFT = 40  # response id = generation << ID_SHIFT | sample sequence number
+# Server converts its schedule in small chunks: converting 65,536 arrivals takes
+# milliseconds (measured 2-7 ms), a stall every arrival behind it would count as
+# latency (it was the p99.9 tail); 512 take ~15 µs.
+_SERVER_CHUNK = 512
 _INF = 1 << 62
-_gen_lock = threading.Lock()
-_last_generation = 0  # generation of the newest phase created in this process
 
 
 def end_kind(message: str) -> str:
@@ -78,35 +75,6 @@ def end_kind(message: str) -> str:
     if message == END_RAN_OUT or message.startswith("IssueQueryThread 0 Ending early"):
         return END_ERROR
     return END_SILENT
-
-
-def _new_generation() -> int:
-    global _last_generation
-    with _gen_lock:
-        _last_generation += 1
-        return _last_generation
-
-
-def is_stale_id(i: int) -> bool:
-    """True for a response id of a phase that has already been created (and so ended)."""
-    return 1 <= (int(i) >> ID_SHIFT) <= _last_generation
-
-
-def warn_late(i: int) -> None:
-    """A completion for a test that has ended: ignored, with a warning."""
-    warnings.warn(f"completion for response id {i} arrived after its test ended; ignored",
-                  RuntimeWarning, stacklevel=3)
-
-
-def to_bytes(payload) -> bytes:
-    """Response payload (bytes, bytearray, memoryview, numpy array, str) as raw bytes."""
-    if isinstance(payload, bytes):
-        return payload
-    if isinstance(payload, np.ndarray):
-        return np.ascontiguousarray(payload).tobytes()
-    if isinstance(payload, str):
-        return payload.encode()
-    return bytes(memoryview(payload).cast("B"))
 
 
 @dataclass
@@ -140,8 +108,8 @@ class PhaseRecord:
         return bool(self.errors) or self.interrupted
 
 
-class Phase:
-    """State of one pass: preallocated arrays plus the completion intake."""
+class Phase(CompletionIntake):
+    """One pass over a plan: the completion intake (``intake.py``) plus the issue loops."""
 
     def __init__(
         self,
@@ -152,215 +120,23 @@ class Phase:
         log_mask: np.ndarray | None = None,
         progress=None,
         test_first_generation: int | None = None,
+        coalesce: bool = False,
     ) -> None:
+        super().__init__(plan.sample_count, plan.query_count, plan.samples_per_query,
+                         wake_per_query=eff.scenario in (TestScenario.SingleStream, TestScenario.MultiStream),
+                         keep_all_data=keep_all_data, log_mask=log_mask,
+                         test_first_generation=test_first_generation)
         self.plan = plan
         self.eff = eff
-        self.spq = plan.samples_per_query
-        self.n_samples = plan.sample_count
-        self.n_queries = plan.query_count
-        self.generation = _new_generation()
-        # generations from this one's test: an older completion of the same test is counted
-        self.test_first_generation = test_first_generation or self.generation
-        self.base = self.generation << ID_SHIFT
-        self.complete_ns = np.zeros(self.n_samples, dtype=np.int64)
         self.issue_ns = np.zeros(self.n_queries, dtype=np.int64)
-        self.remaining = (
-            np.full(self.n_queries, self.spq, dtype=np.int64) if self.spq > 1 else None
-        )
         self.ids = np.arange(self.base, self.base + self.n_samples, dtype=np.uint64)
-        self.lock = threading.Lock()
-        self._cmv = memoryview(self.complete_ns)  # plain-int stores on the hot path
         self._imv = memoryview(self.issue_ns)
-        # binary semaphore for the stream scenarios: released once per finished query,
-        # taken once per issued query (one query is in flight at a time there)
-        self._wake = threading.Lock()
-        self._wake.acquire()
-        self.all_done = threading.Event()
-        self.want_tokens = eff.scenario in (TestScenario.SingleStream, TestScenario.MultiStream)
-        self.done_samples = 0
-        self.done_queries = 0
-        self.target_samples = self.n_samples  # lowered when the phase stops issuing early
-        self.errors: list[str] = []
-        self.halt: list[str] = []  # non-empty: the issue loop stops at its next query
-        self.late = 0  # completions of an earlier phase of this test (dropped)
         self.returned = 0  # issue calls that have returned (the watchdog reads it)
-        self.keep_all_data = keep_all_data
-        self.log_mask = log_mask
-        self.wants_data = keep_all_data or log_mask is not None  # payloads are kept at all
-        self.data: dict[int, bytes] = {}
-        self.first_token_ns: np.ndarray | None = None
-        self.n_tokens: np.ndarray | None = None
         self.progress = progress
         self.timeout_ns = eff.sut_timeout_ms * 1_000_000
         self.start_ns = 0
-
-    # ---------------------------------------------------------------- completion intake
-    def complete_one(self, i: int) -> None:
-        """Completion of one response id (a Python int) with no payload: the leanest intake."""
-        now = _pc()
-        j = i - self.base
-        with self.lock:
-            cmv = self._cmv
-            if j < 0 or j >= self.n_samples or cmv[j]:
-                self._bad_ids(np.array([i], dtype=np.uint64))
-                return
-            cmv[j] = now
-            self.done_samples += 1
-            if self.spq == 1:
-                self.done_queries += 1
-                if self.want_tokens:
-                    self._wake_issuer()
-            else:
-                q = j // self.spq
-                self.remaining[q] -= 1
-                if not self.remaining[q]:
-                    self.done_queries += 1
-                    if self.want_tokens:
-                        self._wake_issuer()
-            if self.done_samples >= self.target_samples:
-                self.all_done.set()
-
-    def complete(self, ids, data=None, n_tokens=None) -> None:
-        """Record completion of response ids (an int, a numpy integer, or an array of them);
-        any thread.
-
-        ``data``/``n_tokens``: one entry per id (for an int id, the payload itself or a
-        one-element list)."""
-        if type(ids) is not int:
-            if isinstance(ids, np.integer):
-                ids = int(ids)
-            elif len(ids) != 1:
-                self._complete_many(_pc(), ids, data, n_tokens)
-                return
-            else:
-                ids = int(ids[0])
-                data = None if data is None else data[0]
-                n_tokens = None if n_tokens is None else n_tokens[0]
-        if isinstance(data, (list, tuple)):
-            data = data[0] if data else None
-        j = ids - self.base
-        if (data is not None or n_tokens is not None) and 0 <= j < self.n_samples:
-            with self.lock:  # extras first: the phase may be seen as done right after
-                if data is not None:
-                    self._keep_data(np.array([j]), [data])
-                if n_tokens is not None:
-                    if self.n_tokens is None:
-                        self.n_tokens = np.zeros(self.n_samples, dtype=np.int64)
-                    self.n_tokens[j] = n_tokens
-        self.complete_one(ids)
-
-    def _wake_issuer(self) -> None:
-        try:
-            self._wake.release()
-        except RuntimeError:  # already released (only after an error)
-            pass
-
-    def _complete_many(self, now: int, ids, data, n_tokens) -> None:
-        raw = np.asarray(ids).reshape(-1)
-        if raw.dtype.kind not in "iu":
-            raw = raw.astype(np.int64)
-        if raw.size == 0:
-            return
-        # ids hold the generation in their high bits: subtract it (uint64 wraps a foreign
-        # id to a huge value, caught by the range check)
-        arr = raw.astype(np.uint64, copy=False) - np.uint64(self.base)
-        with self.lock:
-            if int(arr.max()) >= self.n_samples:
-                self._bad_ids(raw)
-                return
-            arr = arr.astype(np.int64)
-            if self.complete_ns[arr].any() or _has_duplicates(arr):
-                self._bad_ids(raw)
-                return
-            self.complete_ns[arr] = now
-            self.done_samples += arr.size
-            if self.spq == 1:
-                finished = arr.size
-            elif self.n_queries == 1:  # Offline: one query holds every sample
-                self.remaining[0] -= arr.size
-                finished = int(self.remaining[0] == 0)
-            else:
-                q = arr // self.spq
-                uq, counts = np.unique(q, return_counts=True)
-                self.remaining[uq] -= counts
-                finished = int(np.count_nonzero(self.remaining[uq] == 0))
-            self.done_queries += finished
-            if self.want_tokens and finished:
-                self._wake_issuer()
-            if data is not None:
-                self._keep_data(arr, data)
-            if n_tokens is not None:
-                if self.n_tokens is None:
-                    self.n_tokens = np.zeros(self.n_samples, dtype=np.int64)
-                self.n_tokens[arr] = np.asarray(n_tokens).reshape(-1)
-            if self.done_samples >= self.target_samples:
-                self.all_done.set()
-
-    def first_token(self, ids) -> None:
-        """Record the first-token time of samples (LLM token latencies)."""
-        now = _pc()
-        if isinstance(ids, (int, np.integer)):
-            ids = [int(ids)]
-        arr = np.asarray(ids).reshape(-1).astype(np.uint64) - np.uint64(self.base)
-        with self.lock:
-            if self.first_token_ns is None:
-                self.first_token_ns = np.zeros(self.n_samples, dtype=np.int64)
-            valid = arr[arr < self.n_samples].astype(np.int64)
-            self.first_token_ns[valid] = now
-
-    def _keep_data(self, arr: np.ndarray, data) -> None:
-        if self.keep_all_data:
-            for i, payload in zip(arr.tolist(), data):
-                if payload is not None:
-                    self.data[i] = to_bytes(payload)
-        elif self.log_mask is not None:  # sampled logging: touch only the logged ids
-            for k in np.flatnonzero(self.log_mask[arr]).tolist():
-                payload = data[k]
-                if payload is not None:
-                    self.data[int(arr[k])] = to_bytes(payload)
-
-    def fail(self, message: str) -> None:
-        """Record a SUT-reported fault (any thread) and wake whoever waits."""
-        with self.lock:
-            if message not in self.errors:
-                self.errors.append(message)
-            self.halt.append(message)
-        self.all_done.set()
-        if self.want_tokens:
-            self._wake_issuer()
-
-    def _bad_ids(self, raw: np.ndarray) -> None:
-        """Ids this phase cannot take: stale ones (an ended phase) are dropped, the rest
-        are a SUT fault. Called with the lock held."""
-        ids = [int(i) for i in np.asarray(raw).astype(np.uint64).tolist()]
-        stale = [i for i in ids if (i >> ID_SHIFT) != self.generation and is_stale_id(i)]
-        if stale and len(stale) == len(ids):
-            if (stale[0] >> ID_SHIFT) >= self.test_first_generation:
-                self.late += len(stale)  # an earlier phase of this test: counted in its log
-            else:
-                warn_late(stale[0])
-            return
-        n, base = self.n_samples, self.base
-        bad = [i for i in ids if not 0 <= i - base < n]
-        if stale:
-            msg = f"SUT completed response id {stale[0]} of an ended phase together with current ones"
-        elif bad:
-            msg = f"SUT completed unknown response id {bad[0]} (valid ids are {base}..{base + n - 1})"
-        else:
-            seen: set[int] = set()
-            dup = -1
-            for i in ids:
-                if self.complete_ns[i - base] or i in seen:
-                    dup = i
-                    break
-                seen.add(i)
-            msg = f"SUT completed response id {dup} more than once"
-        if msg not in self.errors:
-            self.errors.append(msg)
-        self.halt.append(msg)
-        self.all_done.set()
-        if self.want_tokens:
-            self._wake_issuer()
+        # server_coalesce_queries: a late Server loop issues every arrival already due as one query
+        self.coalesce = coalesce and eff.scenario is TestScenario.Server and self.spq == 1
 
     # ---------------------------------------------------------------- issuing
     def run(self, sut, *, natural_stop: bool) -> PhaseRecord:
@@ -369,8 +145,10 @@ class Phase:
         ``natural_stop``: a performance phase (the official's stops apply); otherwise every
         query of the plan is issued (accuracy)."""
         gc_enabled = gc.isenabled()
+        freeze = gc.get_freeze_count() == 0  # a caller's own frozen heap stays as it is
         gc.disable()
-        gc.freeze()
+        if freeze:
+            gc.freeze()
         old_interval = sys.getswitchinterval()
         if self.eff.scenario is TestScenario.Server:
             # SUT threads that hold the GIL would delay arrivals by up to the switch
@@ -380,7 +158,8 @@ class Phase:
             return self._run(sut, natural_stop)
         finally:
             sys.setswitchinterval(old_interval)
-            gc.unfreeze()
+            if freeze:
+                gc.unfreeze()
             if gc_enabled:
                 gc.enable()
 
@@ -462,7 +241,8 @@ class Phase:
         """Wait for the issue thread; True if it stayed blocked in ``issue_queries`` for
         ``sut_timeout_ms`` with no completion meanwhile (the phase then gives up on it)."""
         timeout = self.timeout_ns
-        poll = 0.25 if not timeout else min(0.25, max(timeout / 4e9, 0.005))
+        # few wake-ups: each takes the GIL from the issue loop for a moment
+        poll = 1.0 if not timeout else min(1.0, max(timeout / 4e9, 0.005))
         last_done, last_change = self.done_samples, _pc()
         while thread.is_alive():
             thread.join(poll)
@@ -486,7 +266,8 @@ class Phase:
             elif scen is TestScenario.Server:
                 old_slack = _set_timer_slack_ns(1000)  # per thread: this one sleeps to arrivals
                 try:
-                    outcome.append(self._run_server(sut, start, natural_stop))
+                    run_server = self._run_server_coalescing if self.coalesce else self._run_server
+                    outcome.append(run_server(sut, start, natural_stop))
                 finally:
                     if old_slack is not None:
                         _set_timer_slack_ns(old_slack)
@@ -628,7 +409,7 @@ class Phase:
         nq = self.n_queries
         sleep = time.sleep
         spin_from = 2 * _SPIN_NS
-        chunk = _CHUNK
+        chunk = _SERVER_CHUNK
         single = getattr(sut, "issue_sample", None)
         base = self.base
         q = 0
@@ -670,6 +451,56 @@ class Phase:
                     return q, END_MAX_QUERIES.format(count=q)
                 if now - start > max_ns:
                     return q, END_MAX_DURATION.format(duration=now - start)
+        return q, END_ALL_ISSUED
+
+    def _run_server_coalescing(self, sut, start: int, natural_stop: bool):
+        """Server with ``server_coalesce_queries``, as the official: when the loop reaches an
+        arrival late, every later arrival already due joins it in one ``issue_queries`` call
+        (each sample keeps its own scheduled time; all share the issue time)."""
+        eff = self.eff
+        ids = self.ids
+        idx = self.plan.sample_index
+        issue = sut.issue_queries
+        halt = self.halt
+        sched = self.plan.scheduled_ns
+        issue_ns = self.issue_ns
+        max_ns = (eff.max_duration_ms * 1_000_000 or _INF) if natural_stop else _INF
+        max_q = (eff.max_query_count or _INF) if natural_stop else _INF
+        max_async = (eff.max_async_queries or _INF) if natural_stop else _INF
+        progress = self.progress
+        next_progress = start + 100_000_000 if progress is not None else _INF
+        nq = self.n_queries
+        sleep = time.sleep
+        q = 0
+        while q < nq:
+            target = start + int(sched[q])
+            now = _pc()
+            if now < target:
+                if target - now > 2 * _SPIN_NS:
+                    sleep((target - now - _SPIN_NS) * 1e-9)
+                    now = _pc()
+                while now < target:
+                    now = _pc()
+            if now >= next_progress:
+                progress(q, nq, now - start)
+                next_progress = now + 100_000_000
+            hi = max(q + 1, min(int(np.searchsorted(sched, now - start, side="right")), nq))
+            issue_ns[q:hi] = now
+            try:
+                issue(ids[q:hi], idx[q:hi])
+            except Exception as exc:  # noqa: BLE001
+                raise _SUTFault(f"SUT raised {type(exc).__name__} in issue_queries: {exc}", hi) from exc
+            q = hi
+            self.returned = q
+            if halt:
+                self._halted(q)
+            outstanding = q - self.done_queries
+            if outstanding > max_async:
+                return q, END_TOO_MANY.format(issued=q, outstanding=outstanding)
+            if q >= max_q:
+                return q, END_MAX_QUERIES.format(count=q)
+            if now - start > max_ns:
+                return q, END_MAX_DURATION.format(duration=now - start)
         return q, END_ALL_ISSUED
 
     def _run_offline(self, sut, start: int):
@@ -724,16 +555,6 @@ def _set_timer_slack_ns(ns: int) -> int | None:
         return int(old)
     except (OSError, AttributeError):
         return None
-
-
-def _has_duplicates(arr: np.ndarray) -> bool:
-    """True if an id occurs twice; O(n) for the usual ascending batches, a sort otherwise."""
-    if arr.size < 2:
-        return False
-    if bool((arr[1:] > arr[:-1]).all()):
-        return False
-    srt = np.sort(arr)
-    return bool((srt[1:] == srt[:-1]).any())
 
 
 class _SUTFault(Exception):

@@ -42,10 +42,13 @@ class TokenSettings:
     use: bool = False
     ttft_latency_ns: int = 100_000_000
     tpot_latency_ns: int = 100_000_000
+    infer: bool = False  # infer_token_latencies: tokens = samples x scaling_factor
+    scaling_factor: int = 0
 
     @classmethod
     def of(cls, settings) -> "TokenSettings":
-        return cls(bool(settings.use_token_latencies), int(settings.ttft_latency), int(settings.tpot_latency))
+        return cls(bool(settings.use_token_latencies), int(settings.ttft_latency), int(settings.tpot_latency),
+                   bool(settings.infer_token_latencies), int(settings.token_latency_scaling_factor))
 
 
 @dataclass
@@ -59,6 +62,7 @@ class TokenResult:
     tpot_target: int = 0
     completed_tokens_per_sec: float = 0.0  # Server: tokens / last completion
     tokens_per_sec_with_overhead: float = 0.0  # tokens / last issue (official "with loadgen overhead")
+    tokens_per_sec_without_overhead: float = 0.0  # SingleStream: tokens / (mean latency * samples)
     token_throughput: float = 0.0  # the official's tokens / (mean latency ns * samples), sic
     tokens_per_second: float = 0.0  # Offline: tokens / max latency
     ttft_ns: np.ndarray | None = None  # sorted
@@ -139,6 +143,8 @@ class PerformanceResult:
     latencies_ns: np.ndarray | None = None  # sorted, what the statistics were computed from
     token_settings: TokenSettings = field(default_factory=TokenSettings)
     tokens: TokenResult | None = None  # set when use_token_latencies is on
+    # infer_token_latencies (Offline, Server): the sample rate x token_latency_scaling_factor
+    inferred_tokens_per_second: float | None = None
 
     @property
     def valid(self) -> bool:
@@ -294,6 +300,41 @@ def token_latencies(
     return token_count, ttft, tpot
 
 
+def _latencies(scen: TestScenario, rec: PhaseRecord, done_mask: np.ndarray):
+    """Sorted latencies of the completed samples (MultiStream: of the completed queries),
+    the per-query latency origin (Server: scheduled times; else None) and, for Server,
+    the sorted issue lag."""
+    nq, spq, start, complete = rec.issued_queries, rec.plan.samples_per_query, rec.start_ns, rec.complete_ns
+    base = None
+    lag = None
+    if scen is TestScenario.Server:
+        base = start + rec.plan.scheduled_ns[:nq]
+        lat = complete - base
+        lag = np.sort(rec.issue_ns - base) if nq else np.zeros(0, dtype=np.int64)
+    elif scen is TestScenario.Offline:
+        lat = complete - (rec.issue_ns[0] if nq else start)
+    elif scen is TestScenario.MultiStream:
+        per_q = complete[: nq * spq].reshape(nq, spq)
+        lat = np.where(per_q.min(axis=1) > 0, per_q.max(axis=1) - rec.issue_ns, 0)
+    else:
+        lat = complete - rec.issue_ns
+    if scen is not TestScenario.MultiStream:
+        lat = lat[done_mask[: len(lat)]]
+    else:
+        lat = lat[lat > 0] if len(lat) else lat
+    return np.sort(lat), base, lag
+
+
+def _min_duration(eff: EffectiveSettings, stats: "LatencyStats", final_sched: int, final_issued: int):
+    """(met, recommendation): the official's measure of the run's length per scenario."""
+    min_ns = eff.min_duration_ms * 1_000_000
+    if eff.scenario is TestScenario.Offline:
+        return stats.max >= min_ns, REC_OFFLINE_DURATION
+    if eff.scenario is TestScenario.Server:
+        return final_sched >= min_ns, REC_SERVER_DURATION
+    return final_issued >= min_ns, REC_SS_MS_DURATION
+
+
 def evaluate(eff: EffectiveSettings, rec: PhaseRecord, tokens: TokenSettings | None = None) -> PerformanceResult:
     """Compute figures and verdict of a performance phase from its record.
 
@@ -309,50 +350,13 @@ def evaluate(eff: EffectiveSettings, rec: PhaseRecord, tokens: TokenSettings | N
     if nq and not done_mask.all() and not rec.failed:
         errors.append(f"{int((~done_mask).sum())} samples were never completed")
 
-    issue_rel = rec.issue_ns - start
-    base = None  # per-sample latency origin, for the token figures
-    if scen is TestScenario.Server:
-        sched_abs = start + rec.plan.scheduled_ns[:nq]
-        base = sched_abs
-        lat = complete - sched_abs
-        lag = np.sort(rec.issue_ns - sched_abs) if nq else np.zeros(0, dtype=np.int64)
-    elif scen is TestScenario.Offline:
-        lat = complete - (rec.issue_ns[0] if nq else start)
-        lag = None
-    elif scen is TestScenario.MultiStream:
-        per_q = complete[: nq * spq].reshape(nq, spq)
-        qdone = per_q.max(axis=1)
-        lat = np.where(per_q.min(axis=1) > 0, qdone - rec.issue_ns, 0)
-        lag = None
-    else:
-        lat = complete - rec.issue_ns
-        lag = None
-    if scen is not TestScenario.MultiStream:
-        lat = lat[done_mask[: len(lat)]]
-    else:
-        lat = lat[lat > 0] if len(lat) else lat
-    lat_sorted = np.sort(lat)
+    lat_sorted, base, lag = _latencies(scen, rec, done_mask)
     stats = LatencyStats.of(lat_sorted)
-    n_lat = len(lat_sorted)
-
-    final_issued = int(issue_rel[-1]) if nq else 0
+    final_issued = int(rec.issue_ns[-1] - start) if nq else 0
     final_sched = int(rec.plan.scheduled_ns[nq - 1]) if nq else 0
     final_done = int(complete[done_mask].max() - start) if done_mask.any() else 0
-
-    min_ns = eff.min_duration_ms * 1_000_000
-    recs: list[str] = []
-    if scen is TestScenario.Offline:
-        min_duration_met = stats.max >= min_ns
-        dur_rec = REC_OFFLINE_DURATION
-    elif scen is TestScenario.Server:
-        min_duration_met = final_sched >= min_ns
-        dur_rec = REC_SERVER_DURATION
-    else:
-        min_duration_met = final_issued >= min_ns
-        dur_rec = REC_SS_MS_DURATION
+    min_duration_met, dur_rec = _min_duration(eff, stats, final_sched, final_issued)
     min_queries_met = nq >= eff.min_query_count
-    if not min_duration_met:
-        recs.append(dur_rec)
 
     result = PerformanceResult(
         eff=eff,
@@ -364,7 +368,7 @@ def evaluate(eff: EffectiveSettings, rec: PhaseRecord, tokens: TokenSettings | N
         perf_constraints_met=None,
         early_stopping_met=True,
         early_stopping_lines=[],
-        recommendations=recs,
+        recommendations=[] if min_duration_met else [dur_rec],
         errors=errors,
         interrupted=rec.interrupted,
         final_query_issued_ns=final_issued,
@@ -385,50 +389,71 @@ def evaluate(eff: EffectiveSettings, rec: PhaseRecord, tokens: TokenSettings | N
         result.tokens = _token_result(count, np.sort(ttft), np.sort(tpot), int(done_mask.sum()), p, result, stats)
 
     if scen is TestScenario.Server:
-        target = eff.target_latency_ns
-        over = int(np.count_nonzero(lat_sorted > target))
-        result.overlatency_count = over
-        if tokens.use:
-            _token_server_verdict(result, nq, n_lat, p)
-        else:
-            # no answered query is no evidence of meeting the bound (a run whose SUT went silent)
-            result.perf_constraints_met = n_lat > 0 and result.target_percentile_latency <= target
-            if not result.perf_constraints_met:
-                recs.insert(0, REC_LATENCY)
-            result.early_stopping_met, result.early_stopping_lines = _server_es_lines(nq, over, p)
-        samples = nq * spq
-        result.completed_samples_per_sec = (samples - 1) / (final_done / 1e9) if final_done else 0.0
-        result.scheduled_samples_per_sec = (samples - 1) / (final_sched / 1e9) if final_sched else 0.0
-        if lag is not None and len(lag):
-            result.issue_lag_p50_ns = percentile(lag, 0.50)
-            result.issue_lag_p99_ns = percentile(lag, 0.99)
+        _server_figures(result, lag)
     elif scen is TestScenario.Offline:
         result.samples_per_second = (nq * spq) / (stats.max / 1e9) if stats.max else 0.0
+        if tokens.infer:
+            result.inferred_tokens_per_second = result.samples_per_second * tokens.scaling_factor
     else:
-        single = scen is TestScenario.SingleStream
-        if tokens.use and result.tokens is not None:
-            # as the official: early stopping on TPOT, then TTFT (the latter's estimates win)
-            tk = result.tokens
-            ok1, tk.tpot_es_lines, _, _ = _stream_es(tk.tpot_ns, p, single, nq)
-            ok2, tk.ttft_es_lines, est, est99 = (False, [], None, None)
-            if ok1:
-                ok2, tk.ttft_es_lines, est, est99 = _stream_es(tk.ttft_ns, p, single, nq)
-            ok = ok1 and ok2
-            lines = ["TPOT:"] + tk.tpot_es_lines + (["TTFT:"] + tk.ttft_es_lines if tk.ttft_es_lines else [])
-        else:
-            ok, lines, est, est99 = _stream_es(lat_sorted, p, single)
-        result.early_stopping_met = ok
-        result.early_stopping_lines = lines
-        if single:
-            result.es_latency_ss, result.es_latency_ms = est, est99
-        else:
-            result.es_latency_ms = est
-        total = final_done / 1e9
-        result.qps_with_overhead = nq / total if total else 0.0
-        result.qps_without_overhead = 1e9 / stats.mean if stats.mean else 0.0
+        _stream_figures(result)
     if not min_queries_met:
-        recs.append(REC_QUERIES)
+        result.recommendations.append(REC_QUERIES)
     return result
+
+
+def _server_figures(result: PerformanceResult, lag: np.ndarray | None) -> None:
+    """Server: the latency bound (or the token bounds), early stopping, rates, issue lag."""
+    eff, tokens, nq = result.eff, result.token_settings, result.query_count
+    p = eff.target_latency_percentile
+    lat_sorted = result.latencies_ns
+    target = eff.target_latency_ns
+    over = int(np.count_nonzero(lat_sorted > target))
+    result.overlatency_count = over
+    if tokens.use:
+        _token_server_verdict(result, nq, len(lat_sorted), p)
+    else:
+        # no answered query is no evidence of meeting the bound (a run whose SUT went silent)
+        result.perf_constraints_met = len(lat_sorted) > 0 and result.target_percentile_latency <= target
+        if not result.perf_constraints_met:
+            result.recommendations.insert(0, REC_LATENCY)
+        result.early_stopping_met, result.early_stopping_lines = _server_es_lines(nq, over, p)
+    samples = result.sample_count
+    final_done, final_sched = result.final_query_all_samples_done_ns, result.final_query_scheduled_ns
+    result.completed_samples_per_sec = (samples - 1) / (final_done / 1e9) if final_done else 0.0
+    if tokens.infer:
+        result.inferred_tokens_per_second = result.completed_samples_per_sec * tokens.scaling_factor
+    result.scheduled_samples_per_sec = (samples - 1) / (final_sched / 1e9) if final_sched else 0.0
+    if lag is not None and len(lag):
+        result.issue_lag_p50_ns = percentile(lag, 0.50)
+        result.issue_lag_p99_ns = percentile(lag, 0.99)
+
+
+def _stream_figures(result: PerformanceResult) -> None:
+    """SingleStream/MultiStream: early stopping (on the token figures with token latencies)
+    and its estimates, QPS with and without the LoadGen's overhead."""
+    eff, nq, stats = result.eff, result.query_count, result.latency
+    p = eff.target_latency_percentile
+    single = eff.scenario is TestScenario.SingleStream
+    if result.token_settings.use and result.tokens is not None:
+        # as the official: early stopping on TPOT, then TTFT (the latter's estimates win)
+        tk = result.tokens
+        ok1, tk.tpot_es_lines, _, _ = _stream_es(tk.tpot_ns, p, single, nq)
+        ok2, tk.ttft_es_lines, est, est99 = (False, [], None, None)
+        if ok1:
+            ok2, tk.ttft_es_lines, est, est99 = _stream_es(tk.ttft_ns, p, single, nq)
+        ok = ok1 and ok2
+        lines = ["TPOT:"] + tk.tpot_es_lines + (["TTFT:"] + tk.ttft_es_lines if tk.ttft_es_lines else [])
+    else:
+        ok, lines, est, est99 = _stream_es(result.latencies_ns, p, single)
+    result.early_stopping_met = ok
+    result.early_stopping_lines = lines
+    if single:
+        result.es_latency_ss, result.es_latency_ms = est, est99
+    else:
+        result.es_latency_ms = est
+    total = result.final_query_all_samples_done_ns / 1e9
+    result.qps_with_overhead = nq / total if total else 0.0
+    result.qps_without_overhead = 1e9 / stats.mean if stats.mean else 0.0
 
 
 def _token_result(count: int, ttft: np.ndarray, tpot: np.ndarray, n_lat: int, p: float,
@@ -443,6 +468,8 @@ def _token_result(count: int, ttft: np.ndarray, tpot: np.ndarray, n_lat: int, p:
     issued_s = r.final_query_issued_ns / 1e9
     tk.completed_tokens_per_sec = count / done_s if done_s else 0.0
     tk.tokens_per_sec_with_overhead = count / issued_s if issued_s else 0.0
+    n = r.sample_count
+    tk.tokens_per_sec_without_overhead = count / (stats.mean / 1e9 * n) if stats.mean and n else 0.0
     tk.token_throughput = count / (stats.mean * n_lat) if stats.mean and n_lat else 0.0
     tk.tokens_per_second = count / (stats.max / 1e9) if stats.max else 0.0
     return tk
@@ -471,3 +498,48 @@ def _token_server_verdict(r: PerformanceResult, nq: int, n_lat: int, p: float) -
     r.early_stopping_met = ok
     # for ``reasons`` (the writers print the two results from ``tk``)
     r.early_stopping_lines = ["TPOT:"] + tk.tpot_es_lines + (["TTFT:"] + tk.ttft_es_lines if tk.ttft_es_lines else [])
+
+
+def performance_metrics(r: PerformanceResult) -> dict[str, float]:
+    """The figures of a result by name (``TestResult.metrics``)."""
+    m: dict[str, float] = {
+        "query_count": r.query_count,
+        "sample_count": r.sample_count,
+        "min_latency_ns": r.latency.min,
+        "max_latency_ns": r.latency.max,
+        "mean_latency_ns": r.latency.mean,
+    }
+    for p in PERCENTILES:
+        m[f"p{p * 100:g}_latency_ns"] = r.latency.percentiles[p]
+    s = r.eff.scenario
+    if s is TestScenario.Offline:
+        m["samples_per_second"] = r.samples_per_second
+    elif s is TestScenario.Server:
+        m["completed_samples_per_sec"] = r.completed_samples_per_sec
+        m["scheduled_samples_per_sec"] = r.scheduled_samples_per_sec
+        m["overlatency_query_count"] = r.overlatency_count
+        if r.issue_lag_p50_ns is not None:
+            m["issue_lag_p50_ns"] = r.issue_lag_p50_ns
+            m["issue_lag_p99_ns"] = r.issue_lag_p99_ns
+    else:
+        m["qps_with_loadgen_overhead"] = r.qps_with_overhead
+        m["qps_without_loadgen_overhead"] = r.qps_without_overhead
+        if r.es_latency_ss is not None:
+            m["early_stopping_latency_ss"] = r.es_latency_ss
+        if r.es_latency_ms is not None:
+            m["early_stopping_latency_ms"] = r.es_latency_ms
+    tk = r.tokens
+    if tk is not None:
+        m["token_count"] = tk.token_count
+        if s is TestScenario.Offline:
+            m["tokens_per_second"] = tk.tokens_per_second
+        else:
+            m["completed_tokens_per_sec"] = tk.completed_tokens_per_sec
+            for name, st in (("ttft", tk.ttft), ("tpot", tk.tpot)):
+                m[f"min_{name}_ns"], m[f"max_{name}_ns"], m[f"mean_{name}_ns"] = st.min, st.max, st.mean
+                for p in PERCENTILES:
+                    m[f"p{p * 100:g}_{name}_ns"] = st.percentiles[p]
+    if r.inferred_tokens_per_second is not None:
+        m["inferred_tokens_per_second"] = r.inferred_tokens_per_second
+    m["result_metric"] = r.metric_value
+    return m

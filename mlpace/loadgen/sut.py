@@ -4,7 +4,13 @@ A QSL is any object with ``name``, ``total_sample_count``,
 ``performance_sample_count``, ``load_samples(indices)`` and
 ``unload_samples(indices)``. A SUT is any object with ``name``,
 ``issue_queries(ids, indices)`` (uint64 response ids, int64 QSL indices) and
-``flush_queries()``; it answers with ``mlpace.loadgen.complete``.
+``flush_queries()``; it answers with ``mlpace.loadgen.complete``. Response ids are
+opaque: they carry the phase's generation in their high bits (so a late answer for an
+ended test is recognised), hence they do not start at 0.
+
+Optional fast path: a SUT may also define ``issue_sample(response_id, sample_index)``
+(two Python ints). For one-sample queries (SingleStream, Server) the engine then calls it
+instead of ``issue_queries``, skipping the array slices; ``mlpace.compat`` uses it.
 
 ``SimpleQSL`` wraps counts and optional callbacks. ``FunctionSUT`` turns a
 function ``fn(indices) -> outputs`` into a SUT that runs inline or on worker
@@ -35,6 +41,12 @@ class SystemUnderTest(Protocol):
 
     def issue_queries(self, ids: np.ndarray, indices: np.ndarray) -> None: ...
     def flush_queries(self) -> None: ...
+
+
+class SingleSampleSUT(SystemUnderTest, Protocol):
+    """A SUT with the optional one-sample fast path (see the module docstring)."""
+
+    def issue_sample(self, response_id: int, sample_index: int) -> None: ...
 
 
 class SimpleQSL:

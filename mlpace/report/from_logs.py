@@ -51,6 +51,12 @@ def report_from_folder(folder: str | Path) -> Path:
         if v is not None:
             pcts[p] = int(v)
             lines.append(f"| p{p * 100:g} latency | {v / 1e6:.3f} ms |")
+    for key, label in (("mlpace_early_stopping_reason", "why early stopping failed"),
+                       ("mlpace_confirmed_peak_qps", "confirmed peak QPS (highest VALID run)"),
+                       ("mlpace_confirmed_peak_tries", "confirmed-peak search (QPS, verdict)")):
+        value = _last(detail, key)  # mlpace's own keys, absent from official logs
+        if value is not None:
+            lines.append(f"| {label} | {value} |")
     queries = _last(detail, "result_query_count")
     if queries is not None:
         lines.append(f"| queries | {queries:,} |")

@@ -21,6 +21,9 @@ def metric_text(result) -> str:
         text = f"{m['completed_samples_per_sec']:,.1f} samples/s"
         if result.peak_qps is not None:
             text = f"peak target_qps {result.peak_qps:,.1f}; " + text
+        cp = getattr(result, "confirmed_peak", None)
+        if cp is not None:
+            text = (f"confirmed {cp.qps:,.1f}; " if cp.qps is not None else "confirmed: none; ") + text
         return text
     pct = result.performance.eff.target_latency_percentile * 100
     return f"p{pct:g} {m['result_metric'] / 1e6:.3f} ms"
@@ -67,6 +70,12 @@ def write_run_report(log_dir: Path, workload: str, result, accuracy=None) -> Pat
                          f"{workload} {eff.scenario.name}: {'query' if eff.scenario is TestScenario.MultiStream else 'sample'} latency",
                          marks, bound)
             lines += ["", "![latency](latency.png)"]
+    cp = getattr(result, "confirmed_peak", None)
+    if cp is not None:  # mlpace's confirmed peak: the search path, each try a full run
+        lines += ["", f"Confirmed peak (highest VALID run): {cp.summary_line()}", "",
+                  "| target QPS | verdict | completed QPS | why |", "|---|---|---|---|"]
+        lines += [f"| {t.target_qps:,.1f} | {'VALID' if t.valid else 'INVALID'} | {t.completed_qps:,.1f} | "
+                  f"{'; '.join(t.reasons) or '-'} |" for t in cp.tries]
     if accuracy is not None:
         lines += ["", f"Accuracy: {accuracy.metric} = {accuracy.value:.4f}, target {accuracy.target:.4f} "
                   f"({accuracy.target_note}): **{'PASS' if accuracy.passed else 'FAIL'}**"]

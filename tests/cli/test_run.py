@@ -39,6 +39,7 @@ def error_lines(text: str) -> list[str]:
     (["--mode", "Fastest"], "unknown mode 'Fastest'"),
     (["--conf", "missing_user.conf"], "conf file not found: missing_user.conf"),
     (["--mode", "FindPeakPerformance", "-s", "Offline"], "FindPeakPerformance searches a Server QPS"),
+    (["--confirm-peak"], "--confirm-peak needs --mode FindPeakPerformance"),
 ])
 def test_user_errors_give_one_clear_line(tmp_path, capfd, args, needle):
     code = main(["run", *args, "-o", str(tmp_path / "out")])

@@ -138,7 +138,7 @@ def test_a_sut_blocked_inside_issue_queries_ends_the_run_at_sut_timeout(tmp_path
     assert not result.valid
     assert any("blocked in issue_queries" in r and "sut_timeout_ms=300" in r for r in result.reasons)
     assert "blocked in issue_queries" in result.detail_path.read_text()
-    assert took < 5  # not the 5 s minimum duration, nor forever
+    assert took < 3  # not the 5 s minimum duration, nor forever
     gate.set()
     deadline = time.monotonic() + 5
     while any(t.name == "mlpace-issue" for t in threading.enumerate()) and time.monotonic() < deadline:
@@ -148,9 +148,9 @@ def test_a_sut_blocked_inside_issue_queries_ends_the_run_at_sut_timeout(tmp_path
 
 
 def test_default_sut_timeout_is_finite(tmp_path, monkeypatch):
-    """Settings that leave sut_timeout_ms unset get api.DEFAULT_SUT_TIMEOUT_MS (10 minutes);
+    """Settings that leave sut_timeout_ms unset get api.DEFAULT_SUT_TIMEOUT_MS (30 minutes);
     an explicit 0 still means wait forever."""
-    assert api.DEFAULT_SUT_TIMEOUT_MS == 600_000
+    assert api.DEFAULT_SUT_TIMEOUT_MS == 1_800_000
     monkeypatch.setattr(api, "DEFAULT_SUT_TIMEOUT_MS", 200)
 
     class Silent(InlineSUT):

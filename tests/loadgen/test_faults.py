@@ -241,9 +241,7 @@ def test_worker_thread_fault_ends_the_run_at_once_via_fail(tmp_path, monkeypatch
 
 
 @pytest.mark.parametrize("key,value,scenario", [
-    ("server_coalesce_queries", True, "Server"),
     ("server_num_issue_query_threads", 2, "Server"),
-    ("infer_token_latencies", True, "Offline"),
     ("print_timestamps", True, "SingleStream"),
 ])
 def test_unsupported_settings_are_refused_not_ignored(tmp_path, key, value, scenario):

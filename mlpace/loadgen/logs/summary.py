@@ -98,8 +98,12 @@ def render_summary(sut_name: str, mode_name: str, r: PerformanceResult, warnings
     out += [f"SUT name : {sut_name}", f"Scenario : {scen.name}", f"Mode     : {mode_name}"]
     if scen is TestScenario.Offline:
         out.append(f"Samples per second: {_g(r.samples_per_second)}")
+        if r.inferred_tokens_per_second is not None:
+            out.append(f"Tokens per second (inferred): {_g(r.inferred_tokens_per_second)}")
     elif scen is TestScenario.Server:
         out.append(_stat("Completed samples per second", f"{r.completed_samples_per_sec:.2f}"))
+        if r.inferred_tokens_per_second is not None:
+            out.append(f"Completed tokens per second (inferred): {r.inferred_tokens_per_second:.2f}")
     else:
         out.append(f"{r.metric_name} : {r.target_percentile_latency}")
     tk = r.tokens
@@ -160,10 +164,8 @@ def _token_stats(r: PerformanceResult) -> list[str]:
     tk, scen = r.tokens, r.eff.scenario
     out = [""]
     if scen is TestScenario.SingleStream:
-        n = r.sample_count
-        wo = tk.token_count / (r.latency.mean / 1e9 * n) if r.latency.mean and n else 0.0
         out.append(_stat("TPS w/ loadgen overhead", f"{tk.tokens_per_sec_with_overhead:.2f}"))
-        out.append(_stat("TPS w/o loadgen overhead", f"{wo:.2f}"))
+        out.append(_stat("TPS w/o loadgen overhead", f"{tk.tokens_per_sec_without_overhead:.2f}"))
     elif scen is TestScenario.Server:
         out.append(f"{'Completed tokens per second':<44}: {tk.completed_tokens_per_sec:.2f}")
     if scen is TestScenario.Offline:

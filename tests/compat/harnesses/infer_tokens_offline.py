@@ -1,0 +1,6 @@
+"""infer_token_latencies in Offline (see infer_tokens.py)."""
+
+import infer_tokens
+
+if __name__ == "__main__":
+    infer_tokens.main("Offline")
