@@ -211,7 +211,6 @@ class EndpointSUT:
                         answer = reader.answer()
                     else:
                         answer = openai.read_body(self.api, await resp.read())
-                        on_first()  # not streamed: the first token is seen with the last
             finally:
                 if self._sem is not None:
                     self._sem.release()
@@ -223,6 +222,8 @@ class EndpointSUT:
             rec.end_ns[row] = end
             rec.tokens[row] = n_tok
             rec.code[row] = OK
+            if not cfg.stream:
+                on_first()  # not streamed: the first token is seen with the last
             self._complete(sid, [payload], n_tokens=n_tok)
         except asyncio.CancelledError:
             raise
