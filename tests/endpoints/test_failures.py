@@ -38,7 +38,7 @@ def check_failed_run(result, sut, kinds: set[str], elapsed: float) -> None:
     for kind in seen:
         assert detail[f"mlpace_endpoint_failures_{kind}"][-1] == st.failures[kind] >= 1
     assert any("endpoint request failed" in e for e in detail["error_runtime"])
-    assert elapsed < 4.0, f"a failing run should end at once, took {elapsed:.1f} s"
+    assert elapsed < 6.0, f"a failing run should end at once, took {elapsed:.1f} s"
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
@@ -72,5 +72,5 @@ def test_server_dies_mid_run(tmp_path, scenario):
         result, sut = run_once(tmp_path, srv.url, scenario)
         elapsed = time.monotonic() - t
     check_failed_run(result, sut, {"connection_reset", "connection_refused", "truncated_stream"}, elapsed)
-    if scenario in ("SingleStream", "Server"):  # one request at a time: those before the crash were answered
+    if scenario == "SingleStream":  # one request at a time: those before the crash were answered
         assert sut.history[-1].ok >= 1
