@@ -1,0 +1,200 @@
+"""HTTP client accuracy, side by side: mlpace's endpoint SUT vs guidellm vs aiperf.
+
+    python benchmarks/http_client.py            # a few minutes
+    python benchmarks/http_client.py --quick    # about a minute (fewer rates, shorter runs)
+    python benchmarks/http_client.py --peers-venv .peers-venv   # where guidellm/aiperf live
+
+Every client drives the same local streaming server (``mlpace.endpoints.testing``,
+its own process) that injects a known TTFT and time per token and records, per request,
+what it really did (arrival -> first token; gaps between tokens) on the machine's
+monotonic clock. Printed per client:
+
+(a) the highest request rate of the ladder at which the client's send lag p99 stays
+    under 1 ms (mlpace: LoadGen issue lag p99 + client send lag p99, an upper bound of
+    the lag from the Server schedule to the request's headers on the wire; peers: the
+    lag of the server-observed arrivals behind a constant-rate schedule anchored at the
+    first arrival, because that is what they can be measured on from outside);
+(b) TTFT and TPOT error: the client's reported median minus the server's true median
+    at a moderate rate (TPOT = MLPerf's (E2E - TTFT)/(tokens - 1); guidellm's and
+    aiperf's "inter token latency" have that definition).
+
+guidellm and aiperf are never test dependencies: install them into their own venv
+(``python3 -m venv .peers-venv && .peers-venv/bin/pip install guidellm aiperf``). A peer
+that cannot be installed or run prints why on its row; the other rows still run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from mlpace.endpoints.config import EndpointConfig  # noqa: E402
+from mlpace.endpoints.sources import TextSource  # noqa: E402
+from mlpace.endpoints.sut import EndpointSUT  # noqa: E402
+from mlpace.endpoints.testing import ServerProcess  # noqa: E402
+
+TTFT_MS, TPOT_MS, TOKENS = 20.0, 2.0, 16
+LAG_LIMIT_NS = 1_000_000
+
+
+def server_truth(srv) -> dict:
+    t = np.array(srv.stats()["truth"], dtype=np.int64)
+    if not len(t):
+        return {"n": 0}
+    ttft = np.sort(t[:, 1] - t[:, 0])
+    tpot = np.sort((t[:, 2] - t[:, 1]) / np.maximum(t[:, 3] - 1, 1))
+    arrivals = np.sort(t[:, 0])
+    return {"n": len(t), "ttft_ms": ttft[len(ttft) // 2] / 1e6, "tpot_ms": tpot[len(tpot) // 2] / 1e6,
+            "arrivals": arrivals}
+
+
+def observed_lag_p99(arrivals: np.ndarray, rate: float) -> float:
+    """p99 of how far arrivals fall behind a constant-rate schedule from the first arrival (ns)."""
+    if len(arrivals) < 2:
+        return float("inf")
+    sched = arrivals[0] + np.arange(len(arrivals)) * (1e9 / rate)
+    lag = np.sort(np.maximum(arrivals - sched, 0))
+    return float(lag[min(len(lag) - 1, int(len(lag) * 0.99))])
+
+
+# ------------------------------------------------------------------------------- mlpace
+def run_mlpace(srv, rate: float, seconds: float) -> dict:
+    from mlpace.loadgen import LogSettings, SimpleQSL, start_test
+    from mlpace.loadgen.settings import TestSettings
+
+    srv.control(fail="none")
+    cfg = EndpointConfig(urls=[srv.url], request_timeout_s=30).validated("openai-chat")
+    src = TextSource([f"prompt {i}" for i in range(1024)], TOKENS, 0)
+    sut = EndpointSUT(cfg, src, model="mlpace-test")
+    settings = TestSettings.make(scenario="Server", mode="PerformanceOnly", server_target_qps=rate,
+                                 min_duration_ms=int(seconds * 1000), min_query_count=1,
+                                 use_token_latencies=True, ttft_latency=10**10, tpot_latency=10**10)
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            r = start_test(sut, SimpleQSL("prompts", 1024, 1024), settings, LogSettings(outdir=tmp),
+                           audit_config=None)
+        finally:
+            sut.close()
+    st = sut.history[-1]
+    m = r.metrics
+    lag = m.get("issue_lag_p99_ns", 0) + st.lag(0.99)
+    return {"lag_p99_ns": lag, "failed": st.failed, "ttft_ms": m.get("p50_ttft_ns", 0) / 1e6,
+            "tpot_ms": m.get("p50_tpot_ns", 0) / 1e6, "truth": server_truth(srv)}
+
+
+# ------------------------------------------------------------------------------- peers
+def peer_bin(venv: Path, name: str) -> Path | None:
+    p = venv / "bin" / name
+    return p if p.exists() else (Path(shutil.which(name)) if shutil.which(name) else None)
+
+
+def run_peer(name: str, exe: Path, srv, rate: float, seconds: float) -> dict:
+    srv.control(fail="none")
+    n = max(2, int(rate * seconds))
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+        if name == "guidellm":
+            cmd = [str(exe), "benchmark", "--target", srv.url, "--model", "mlpace-test",
+                   "--rate-type", "constant", "--rate", str(rate), "--max-requests", str(n),
+                   "--data", f"prompt_tokens=16,output_tokens={TOKENS}", "--output-path", f"{tmp}/out.json"]
+        else:
+            cmd = [str(exe), "profile", "--url", srv.url, "--model", "mlpace-test", "--endpoint-type", "chat",
+                   "--streaming", "--request-rate", str(rate), "--request-count", str(n),
+                   "--synthetic-input-tokens-mean", "16", "--output-tokens-mean", str(TOKENS),
+                   "--artifact-dir", tmp]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=max(120, 6 * seconds), env=env)
+        if proc.returncode != 0:
+            tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+            raise RuntimeError(f"exit {proc.returncode}: {' | '.join(tail)[:300]}")
+        ttft, itl = (parse_guidellm if name == "guidellm" else parse_aiperf)(Path(tmp))
+    truth = server_truth(srv)
+    return {"lag_p99_ns": observed_lag_p99(truth.get("arrivals", np.zeros(0)), rate), "failed": 0,
+            "ttft_ms": ttft, "tpot_ms": itl, "truth": truth}
+
+
+def _find(obj, *keys):
+    for k in keys:
+        obj = obj[k]
+    return obj
+
+
+def parse_guidellm(tmp: Path) -> tuple[float, float]:
+    data = json.loads((tmp / "out.json").read_text())
+    m = data["benchmarks"][0]["metrics"]
+    return (float(_find(m, "time_to_first_token_ms", "successful", "median")),
+            float(_find(m, "inter_token_latency_ms", "successful", "median")))
+
+
+def parse_aiperf(tmp: Path) -> tuple[float, float]:
+    files = list(tmp.rglob("*aiperf*.json")) or list(tmp.rglob("*.json"))
+    for f in files:
+        data = json.loads(f.read_text())
+        rec = data.get("records", data)
+        if "time_to_first_token" in rec:
+            return (float(rec["time_to_first_token"]["p50"]), float(rec["inter_token_latency"]["p50"]))
+    raise RuntimeError(f"no time_to_first_token in {[f.name for f in files]}")
+
+
+# ------------------------------------------------------------------------------- main
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--peers-venv", type=Path, default=ROOT / ".peers-venv")
+    ap.add_argument("--rates", default=None, help="comma-separated request rates of the ladder")
+    args = ap.parse_args()
+    rates = [float(x) for x in args.rates.split(",")] if args.rates else (
+        [25, 50, 100, 200] if args.quick else [25, 50, 100, 200, 400, 800])
+    seconds = 2.0 if args.quick else 5.0
+    accuracy_rate = 10.0
+    print(f"server: TTFT {TTFT_MS} ms, {TPOT_MS} ms per token, {TOKENS} tokens; rates {rates} req/s, "
+          f"{seconds:g} s each; cores {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
+    clients = {"mlpace": None}
+    for name in ("guidellm", "aiperf"):
+        clients[name] = peer_bin(args.peers_venv, name)
+    rows = []
+    with ServerProcess(ttft_ms=TTFT_MS, tpot_ms=TPOT_MS, tokens=TOKENS) as srv:
+        for name, exe in clients.items():
+            if name != "mlpace" and exe is None:
+                rows.append((name, None, None, f"not installed (looked in {args.peers_venv}/bin and PATH)"))
+                continue
+            run = (lambda r, s: run_mlpace(srv, r, s)) if name == "mlpace" else \
+                (lambda r, s, n=name, e=exe: run_peer(n, e, srv, r, s))
+            try:
+                best = None
+                for rate in rates:
+                    res = run(rate, seconds)
+                    ok = res["lag_p99_ns"] < LAG_LIMIT_NS and not res["failed"]
+                    print(f"  {name:8s} {rate:6g} req/s: send lag p99 {res['lag_p99_ns'] / 1e6:8.3f} ms "
+                          f"{'ok' if ok else 'over 1 ms'}", flush=True)
+                    if not ok:
+                        break
+                    best = rate
+                acc = run(accuracy_rate, seconds * 2)
+                t = acc["truth"]
+                err = (acc["ttft_ms"] - t["ttft_ms"], acc["tpot_ms"] - t["tpot_ms"])
+                rows.append((name, best, err, f"truth TTFT {t['ttft_ms']:.2f} ms, TPOT {t['tpot_ms']:.3f} ms"))
+            except Exception as exc:  # noqa: BLE001 - a peer that cannot run gets a row saying why
+                rows.append((name, None, None, f"could not run: {type(exc).__name__}: {exc}"))
+    print()
+    print(f"| client | highest rate with send lag p99 < 1 ms (req/s) | TTFT error (ms) | TPOT error (ms) | note |")
+    print("|---|---|---|---|---|")
+    for name, best, err, note in rows:
+        b = "-" if best is None and err is None else (f"< {rates[0]:g}" if best is None else f"{best:g}")
+        e1, e2 = ("-", "-") if err is None else (f"{err[0]:+.3f}", f"{err[1]:+.3f}")
+        print(f"| {name} | {b} | {e1} | {e2} | {note} |")
+
+
+if __name__ == "__main__":
+    main()
