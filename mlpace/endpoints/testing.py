@@ -208,6 +208,7 @@ def make_app(state: _State):
     app.router.add_get("/v1/models", models)
     app.router.add_post("/v1/chat/completions", generate)
     app.router.add_post("/v1/completions", generate)
+    app.router.add_get("/health", ready)  # vLLM's; guidellm checks it
     app.router.add_get("/v2/health/ready", ready)
     app.router.add_get("/v2/health/live", ready)
     app.router.add_get("/v2/models/{name}", model_meta)
