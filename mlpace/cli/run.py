@@ -104,6 +104,9 @@ def run(
     api_key: Annotated[Optional[str], typer.Option(
         envvar="MLPACE_API_KEY", help="Bearer token sent to the endpoint (env MLPACE_API_KEY).",
         rich_help_panel="Endpoint (a server as the SUT)")] = None,
+    keep_going: Annotated[bool, typer.Option(
+        help="Count failed requests and run on (the run is still INVALID) instead of ending at the first; "
+        "a server that is gone still ends it.", rich_help_panel="Endpoint (a server as the SUT)")] = False,
 ) -> None:
     """Run a workload through the LoadGen and report verdicts, metrics and accuracy."""
     from mlpace import workloads
@@ -135,7 +138,7 @@ def run(
 
             sut = make_sut(wl, qsl, endpoint, api=api, served_model=served_model, stream=stream,
                            request_timeout_s=request_timeout, max_concurrency=max_concurrency,
-                           balance=balance, api_key=api_key)
+                           balance=balance, api_key=api_key, keep_going=keep_going)
             import atexit
 
             atexit.register(sut.close)  # the client's loop thread and connections

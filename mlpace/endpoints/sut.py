@@ -7,7 +7,9 @@ first token and end in ``RequestRecords``, and answers the LoadGen with
 ``first_token_complete`` / ``complete(ids, payload, n_tokens)``.
 
 Failures: the first failed request of a phase calls ``fail`` with its kind and message,
-so the LoadGen ends the run at once (a dead server costs no ``sut_timeout_ms`` wait);
+so the LoadGen ends the run at once (a dead server costs no ``sut_timeout_ms`` wait); with
+``keep_going`` a failed request is answered empty and counted, and the run goes on
+(connection failures still end it);
 ``flush_queries`` cancels what is still in flight; ``phase_report`` (the LoadGen's
 optional SUT hook) returns the counts per kind as ``Run failed:`` errors, the
 ``mlpace_endpoint_*`` / ``mlpace_client_*`` detail keys, and a "client fell behind"
@@ -29,7 +31,8 @@ from mlpace.endpoints.failures import FAILURE_KINDS, OK, RequestFailed, classify
 from mlpace.endpoints.records import ClientStats, RequestRecords
 from mlpace.endpoints.sse import SSEParser
 
-LAG_WARN_NS = 1_000_000  # send lag p99 above this: "client fell behind"
+LAG_WARN_NS = 1_000_000
+_SERVER_GONE = ("connection_refused", "connection_reset")  # send lag p99 above this: "client fell behind"
 _pc = time.perf_counter_ns
 
 
@@ -228,7 +231,7 @@ class EndpointSUT:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - every failure is counted by kind
-            self._failed(rec, row, exc)
+            self._failed(rec, row, exc, sid)
         finally:
             eps.outstanding[ep] -= 1
 
@@ -256,17 +259,20 @@ class EndpointSUT:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001
-            self._failed(rec, row, exc)
+            self._failed(rec, row, exc, ids)
         finally:
             eps.outstanding[ep] -= 1
 
-    def _failed(self, rec: RequestRecords, row: int, exc: BaseException) -> None:
+    def _failed(self, rec: RequestRecords, row: int, exc: BaseException, ids) -> None:
         f = classify_exception(exc)
-        if rec.fail(row, f.kind, str(f), _pc()):
-            try:
+        first = rec.fail(row, f.kind, str(f), _pc())
+        try:
+            if self.config.keep_going and f.kind not in _SERVER_GONE:
+                self._complete(ids, None)  # counted; the LoadGen goes on, phase_report makes it INVALID
+            elif first:
                 self._fail(f"endpoint request failed ({f.kind}): {f}")
-            except Exception:  # noqa: BLE001 - the phase already ended
-                pass
+        except Exception:  # noqa: BLE001 - the phase already ended
+            pass
 
     async def _cancel_all(self) -> None:
         tasks = list(self._tasks)
