@@ -174,7 +174,8 @@ class EndpointSUT:
             for k in range(count):
                 self._spawn(make(k))
 
-    async def _post(self, rec, row: int):
+    def _route(self, rec, row: int):
+        """(endpoint index, URL, session) for the request in ``row``."""
         eps = self._endpoints
         ep = eps.pick()
         rec.endpoint[row] = ep
@@ -185,7 +186,7 @@ class EndpointSUT:
         eps = self._endpoints
         src = self.source
         cfg = self.config
-        ep, url, session = await self._post(rec, row)
+        ep, url, session = self._route(rec, row)
         eps.outstanding[ep] += 1
         body = json.dumps(openai.request_body(self.api, self.model, src.prompt(index), src.max_tokens,
                                               src.min_tokens, cfg.stream, cfg.temperature, cfg.extra_body))
@@ -237,7 +238,7 @@ class EndpointSUT:
 
     async def _v2(self, rec: RequestRecords, row: int, ids: np.ndarray, indices: np.ndarray) -> None:
         eps = self._endpoints
-        ep, url, session = await self._post(rec, row)
+        ep, url, session = self._route(rec, row)
         eps.outstanding[ep] += 1
         n = len(ids)
         try:
