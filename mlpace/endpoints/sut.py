@@ -219,7 +219,7 @@ class EndpointSUT:
                 if self._sem is not None:
                     self._sem.release()
             end = _pc()
-            payload, counted = src.payload(answer.text)
+            payload, counted = src.payload(answer.text, answer.finish)
             n_tok = answer.usage_tokens if answer.usage_tokens is not None else (counted or answer.chunks)
             if answer.usage_tokens is not None and counted is not None and counted != answer.usage_tokens:
                 self.token_count_mismatches += 1

@@ -75,3 +75,16 @@ def test_non_streamed_bodies():
         with pytest.raises(RequestFailed) as info:
             read_body("openai-completions", raw)
         assert info.value.kind == kind
+
+
+def test_eos_is_logged_when_the_answer_stopped():
+    import numpy as np
+
+    from mlpace.endpoints.sources import TextSource
+
+    src = TextSource(["p"], 8, encode=lambda t: np.frombuffer(t.encode(), dtype=np.uint8).astype(np.int32) + 3,
+                     eos_token_id=2)
+    stopped, n = src.payload("ab", "stop")
+    assert n == 3 and stopped.tolist() == [100, 101, 2]  # usage counts the EOS; the text never holds it
+    cut, n = src.payload("ab", "length")
+    assert n == 2 and cut.tolist() == [100, 101]

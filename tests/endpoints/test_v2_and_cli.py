@@ -122,6 +122,7 @@ def test_cli_openai_text_workload(tmp_path, capfd, monkeypatch):
     stdout, err = capfd.readouterr()
     assert code in (0, 1), stdout + err  # a 0.3 s run may miss early stopping; that is the LoadGen's verdict
     assert "endpoint-openai-chat-mlpace-test:" in stdout and "failures: none" in stdout
+    assert "TTFT " in stdout and "TPOT " in stdout  # token latencies in the table
     summary = (tmp_path / "out" / "textfake" / "Server" / "mlperf_log_summary.txt").read_text()
     assert "Completed tokens per second" in summary and "Mean First Token latency (ns)" in summary
     assert served >= 8
