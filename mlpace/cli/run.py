@@ -89,6 +89,9 @@ def run(
         "else a cluster address (HOST:PORT, auto). Needs mlpace[ray].")] = None,
     replicas: Annotated[int, typer.Option(
         help="With --ray: number of model replicas (actors), spread over the cluster's nodes.")] = 1,
+    keep_going: Annotated[bool, typer.Option(
+        help="Count failed requests and run on (the run is still INVALID) instead of ending at the first; "
+        "a server that is gone still ends it.", rich_help_panel="Endpoint (a server as the SUT)")] = False,
 ) -> None:
     """Run a workload through the LoadGen and report verdicts, metrics and accuracy."""
     if repeat != 1:
@@ -118,7 +121,7 @@ def run(
 
         sut = make_endpoint_sut(wl, qsl, endpoint, api=api, served_model=served_model, stream=stream,
                                 request_timeout_s=request_timeout, max_concurrency=max_concurrency,
-                                balance=balance, api_key=api_key)
+                                balance=balance, api_key=api_key, keep_going=keep_going)
         import atexit
 
         atexit.register(sut.close)  # the client's loop thread and connections
@@ -307,6 +310,9 @@ def _print_table(wl, rows) -> None:
         m = result.metrics
         verdict = "[green]VALID[/green]" if result.valid else "[red]INVALID[/red]"
         lat = f"{m['p50_latency_ns'] / 1e6:.3f} / {m['p99_latency_ns'] / 1e6:.3f} ms" if m else "-"
+        if m and "p99_ttft_ns" in m:  # token latencies (LLM): TTFT and TPOT, p50 / p99
+            lat += (f"\nTTFT {m['p50_ttft_ns'] / 1e6:.3f} / {m['p99_ttft_ns'] / 1e6:.3f} ms"
+                    f"\nTPOT {m['p50_tpot_ns'] / 1e6:.3f} / {m['p99_tpot_ns'] / 1e6:.3f} ms")
         acc_text = "-"
         if acc is not None:
             colour = "green" if acc.passed else "red"

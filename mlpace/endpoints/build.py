@@ -22,6 +22,10 @@ def default_api(workload) -> str:
 
 
 def build_sut(workload, qsl, config: EndpointConfig, *, probe: bool = True):
+    try:
+        import aiohttp  # noqa: F401 - the client's HTTP library, an optional dependency
+    except ImportError:
+        raise ConfigError("--endpoint needs aiohttp: pip install 'mlpace[serve]'") from None
     from mlpace.endpoints.sut import EndpointSUT
 
     cfg = config.validated(default_api(workload))

@@ -36,6 +36,8 @@ class EndpointConfig:
     v2). ``request_timeout_s``: a request not finished in this time fails with kind
     ``timeout``. ``max_concurrency``: requests in flight at once (0 = no limit; Offline
     uses ``offline_concurrency`` when this is 0). ``batch_size``: samples per v2 request.
+    ``keep_going``: a failed request is counted and answered empty instead of ending the
+    run (still INVALID at the end); connection failures (server gone) always end it.
     """
 
     urls: list[str]
@@ -50,6 +52,7 @@ class EndpointConfig:
     api_key: str | None = None
     temperature: float = 0.0
     extra_body: dict = field(default_factory=dict)
+    keep_going: bool = False
 
     def validated(self, default_api: str) -> "EndpointConfig":
         api = self.api or default_api

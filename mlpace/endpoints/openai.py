@@ -38,6 +38,7 @@ class Answer:
     text: str
     usage_tokens: int | None  # usage.completion_tokens, when the server sent it
     chunks: int  # text-bearing chunks (streamed) / 1
+    finish: str | None = None  # finish_reason ("stop" = the model ended with its EOS)
 
 
 def _usage_tokens(obj: dict) -> int | None:
@@ -115,7 +116,7 @@ class StreamReader:
         text = "".join(self.parts)
         if not text:
             raise RequestFailed("empty_output", f"stream finished ({self.finish}) with no generated text")
-        return Answer(text, self.usage, len(self.parts))
+        return Answer(text, self.usage, len(self.parts), self.finish)
 
 
 def read_body(api: str, raw: bytes) -> Answer:
@@ -136,4 +137,4 @@ def read_body(api: str, raw: bytes) -> Answer:
         raise RequestFailed("malformed_stream", f"answer text is not a string: {raw[:160]!r}")
     if not text:
         raise RequestFailed("empty_output", "answer with no generated text")
-    return Answer(text, _usage_tokens(obj), 1)
+    return Answer(text, _usage_tokens(obj), 1, choice.get("finish_reason") if isinstance(choice, dict) else None)

@@ -68,10 +68,12 @@ class RequestRecords:
             code = self.code[:n].copy()
             intended = self.intended_ns[:n].copy()
             sent = self.sent_ns[:n].copy()
+            first = self.first_ns[:n].copy()
             first_message = dict(self.first_message)
         counts = {kind: int(np.count_nonzero(code == i + 1)) for i, kind in enumerate(FAILURE_KINDS)}
         was_sent = sent > 0
         lag = sent[was_sent] - intended[was_sent]
+        seen = was_sent & (first > 0) & (code == OK)
         return ClientStats(
             requests=n,
             ok=int(np.count_nonzero(code == OK)),
@@ -79,6 +81,7 @@ class RequestRecords:
             failures=counts,
             first_message=first_message,
             lag_ns=np.sort(lag),
+            ttft_from_send_ns=np.sort(first[seen] - sent[seen]),
         )
 
 
@@ -92,6 +95,8 @@ class ClientStats:
     failures: dict[str, int]
     first_message: dict[str, str] = field(default_factory=dict)
     lag_ns: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # time to first token counted from the actual send (what peers call TTFT), sorted
+    ttft_from_send_ns: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def failed(self) -> int:

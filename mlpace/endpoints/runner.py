@@ -13,10 +13,11 @@ from mlpace.endpoints.sut import lag_warning
 
 
 def make_sut(workload, qsl, urls: list[str], *, api: str | None, served_model: str | None, stream: bool,
-             request_timeout_s: float, max_concurrency: int, balance: str, api_key: str | None):
+             request_timeout_s: float, max_concurrency: int, balance: str, api_key: str | None,
+             keep_going: bool = False):
     cfg = EndpointConfig(urls=list(urls), api=api, model=served_model, stream=stream,
                          request_timeout_s=request_timeout_s, max_concurrency=max_concurrency,
-                         balance=balance, api_key=api_key)
+                         balance=balance, api_key=api_key, keep_going=keep_going)
     return build_sut(workload, qsl, cfg)
 
 

@@ -19,13 +19,19 @@ class TextSource:
     """Prompts for an LLM endpoint.
 
     ``encode``: text -> token ids (None: the payload is the UTF-8 text and the token
-    count comes from the server's ``usage`` or, failing that, from the content chunks)."""
+    count comes from the server's ``usage`` or, failing that, from the content chunks).
+    ``eos_token_id``: appended to the ids of an answer that finished with ``stop`` (the
+    model emitted its EOS, which servers count in ``usage`` but never put in the text), so
+    the logged ids are the generated ones and their count matches ``usage``, as TEST06's
+    length check requires."""
 
     kind = "text"
 
     def __init__(self, prompts: Sequence[str], max_tokens: int, min_tokens: int = 0,
-                 encode: Callable[[str], np.ndarray] | None = None, model_hint: str | None = None) -> None:
+                 encode: Callable[[str], np.ndarray] | None = None, model_hint: str | None = None,
+                 eos_token_id: int | None = None) -> None:
         self.prompts = prompts
+        self.eos_token_id = eos_token_id
         self.max_tokens = int(max_tokens)
         self.min_tokens = int(min_tokens)
         self.encode = encode
@@ -34,16 +40,20 @@ class TextSource:
     @classmethod
     def from_workload(cls, wl) -> "TextSource":
         return cls(wl.prompts(), wl.max_output_tokens, getattr(wl, "min_output_tokens", 0),
-                   getattr(wl, "encode", None), getattr(wl, "served_model_name", None))
+                   getattr(wl, "encode", None), getattr(wl, "served_model_name", None),
+                   getattr(wl, "eos_token_id", None))
 
     def prompt(self, index: int) -> str:
         return self.prompts[index]
 
-    def payload(self, text: str) -> tuple[np.ndarray | bytes, int | None]:
-        """(accuracy-log payload, token count of the text or None when not countable)."""
+    def payload(self, text: str, finish: str | None = None) -> tuple[np.ndarray | bytes, int | None]:
+        """(accuracy-log payload, token count of the payload or None when not countable)."""
         if self.encode is None:
             return text.encode("utf-8"), None
-        ids = np.ascontiguousarray(np.asarray(self.encode(text)), dtype="<i4")
+        ids = np.asarray(self.encode(text)).reshape(-1)
+        if finish == "stop" and self.eos_token_id is not None:
+            ids = np.append(ids, self.eos_token_id)
+        ids = np.ascontiguousarray(ids, dtype="<i4")
         return ids, int(ids.size)
 
 

@@ -7,7 +7,9 @@ first token and end in ``RequestRecords``, and answers the LoadGen with
 ``first_token_complete`` / ``complete(ids, payload, n_tokens)``.
 
 Failures: the first failed request of a phase calls ``fail`` with its kind and message,
-so the LoadGen ends the run at once (a dead server costs no ``sut_timeout_ms`` wait);
+so the LoadGen ends the run at once (a dead server costs no ``sut_timeout_ms`` wait); with
+``keep_going`` a failed request is answered empty and counted, and the run goes on
+(connection failures still end it);
 ``flush_queries`` cancels what is still in flight; ``phase_report`` (the LoadGen's
 optional SUT hook) returns the counts per kind as ``Run failed:`` errors, the
 ``mlpace_endpoint_*`` / ``mlpace_client_*`` detail keys, and a "client fell behind"
@@ -29,7 +31,8 @@ from mlpace.endpoints.failures import FAILURE_KINDS, OK, classify_exception, htt
 from mlpace.endpoints.records import ClientStats, RequestRecords
 from mlpace.endpoints.sse import SSEParser
 
-LAG_WARN_NS = 1_000_000  # send lag p99 above this: "client fell behind"
+LAG_WARN_NS = 1_000_000
+_SERVER_GONE = ("connection_refused", "connection_reset")  # send lag p99 above this: "client fell behind"
 _pc = time.perf_counter_ns
 
 
@@ -171,7 +174,8 @@ class EndpointSUT:
             for k in range(count):
                 self._spawn(make(k))
 
-    async def _post(self, rec, row: int):
+    def _route(self, rec, row: int):
+        """(endpoint index, URL, session) for the request in ``row``."""
         eps = self._endpoints
         ep = eps.pick()
         rec.endpoint[row] = ep
@@ -182,7 +186,7 @@ class EndpointSUT:
         eps = self._endpoints
         src = self.source
         cfg = self.config
-        ep, url, session = await self._post(rec, row)
+        ep, url, session = self._route(rec, row)
         eps.outstanding[ep] += 1
         body = json.dumps(openai.request_body(self.api, self.model, src.prompt(index), src.max_tokens,
                                               src.min_tokens, cfg.stream, cfg.temperature, cfg.extra_body))
@@ -211,29 +215,30 @@ class EndpointSUT:
                         answer = reader.answer()
                     else:
                         answer = openai.read_body(self.api, await resp.read())
-                        on_first()  # not streamed: the first token is seen with the last
             finally:
                 if self._sem is not None:
                     self._sem.release()
             end = _pc()
-            payload, counted = src.payload(answer.text)
+            payload, counted = src.payload(answer.text, answer.finish)
             n_tok = answer.usage_tokens if answer.usage_tokens is not None else (counted or answer.chunks)
             if answer.usage_tokens is not None and counted is not None and counted != answer.usage_tokens:
                 self.token_count_mismatches += 1
             rec.end_ns[row] = end
             rec.tokens[row] = n_tok
             rec.code[row] = OK
+            if not cfg.stream:
+                on_first()  # not streamed: the first token is seen with the last
             self._complete(sid, [payload], n_tokens=n_tok)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - every failure is counted by kind
-            self._failed(rec, row, exc)
+            self._failed(rec, row, exc, sid)
         finally:
             eps.outstanding[ep] -= 1
 
     async def _v2(self, rec: RequestRecords, row: int, ids: np.ndarray, indices: np.ndarray) -> None:
         eps = self._endpoints
-        ep, url, session = await self._post(rec, row)
+        ep, url, session = self._route(rec, row)
         eps.outstanding[ep] += 1
         n = len(ids)
         try:
@@ -255,17 +260,20 @@ class EndpointSUT:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001
-            self._failed(rec, row, exc)
+            self._failed(rec, row, exc, ids)
         finally:
             eps.outstanding[ep] -= 1
 
-    def _failed(self, rec: RequestRecords, row: int, exc: BaseException) -> None:
+    def _failed(self, rec: RequestRecords, row: int, exc: BaseException, ids) -> None:
         f = classify_exception(exc)
-        if rec.fail(row, f.kind, str(f), _pc()):
-            try:
+        first = rec.fail(row, f.kind, str(f), _pc())
+        try:
+            if self.config.keep_going and f.kind not in _SERVER_GONE:
+                self._complete(ids, None)  # counted; the LoadGen goes on, phase_report makes it INVALID
+            elif first:
                 self._fail(f"endpoint request failed ({f.kind}): {f}")
-            except Exception:  # noqa: BLE001 - the phase already ended
-                pass
+        except Exception:  # noqa: BLE001 - the phase already ended
+            pass
 
     async def _cancel_all(self) -> None:
         tasks = list(self._tasks)

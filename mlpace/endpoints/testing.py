@@ -140,9 +140,9 @@ def make_app(state: _State):
                 if kind == "cut" and i == 2:
                     await resp.write_eof()
                     return resp
-                await resp.write(_chunk(chat, args.model, w, finish="length" if i == n - 1 else None))
-                last = time.perf_counter_ns()
+                last = time.perf_counter_ns()  # before the write: the client may read it before write returns
                 first = first or last
+                await resp.write(_chunk(chat, args.model, w, finish="length" if i == n - 1 else None))
                 sent += 1
         else:
             await resp.write(_chunk(chat, args.model, "" if not chat else None, finish="stop"))
@@ -208,6 +208,7 @@ def make_app(state: _State):
     app.router.add_get("/v1/models", models)
     app.router.add_post("/v1/chat/completions", generate)
     app.router.add_post("/v1/completions", generate)
+    app.router.add_get("/health", ready)  # vLLM's; guidellm checks it
     app.router.add_get("/v2/health/ready", ready)
     app.router.add_get("/v2/health/live", ready)
     app.router.add_get("/v2/models/{name}", model_meta)

@@ -49,7 +49,7 @@ def test_v2_accuracy_log_equals_in_process(tmp_path, digits_server, scenario):
 def test_cli_v2_digits(tmp_path, capfd, digits_server):
     out = tmp_path / "out"
     code = main(["run", "digits", "--endpoint", digits_server.url, "--mode", "AccuracyOnly", "-s", "Offline",
-                 "-o", str(out)])
+                 "--set", "offline_expected_qps=2000", "-o", str(out)])  # a set claim skips the probe run
     stdout, err = capfd.readouterr()
     assert code == 0, stdout + err
     assert "endpoint-v2-digits:" in stdout and "failures: none" in stdout
@@ -122,6 +122,7 @@ def test_cli_openai_text_workload(tmp_path, capfd, monkeypatch):
     stdout, err = capfd.readouterr()
     assert code in (0, 1), stdout + err  # a 0.3 s run may miss early stopping; that is the LoadGen's verdict
     assert "endpoint-openai-chat-mlpace-test:" in stdout and "failures: none" in stdout
+    assert "TTFT " in stdout and "TPOT " in stdout  # token latencies in the table
     summary = (tmp_path / "out" / "textfake" / "Server" / "mlperf_log_summary.txt").read_text()
     assert "Completed tokens per second" in summary and "Mean First Token latency (ns)" in summary
     assert served >= 8
