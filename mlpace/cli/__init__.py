@@ -25,7 +25,7 @@ def _register() -> None:
     """Import each command-group module; each adds its commands to ``app``."""
     import importlib
 
-    for name in ("run", "report", "workloads", "audit", "check", "train", "tiny"):
+    for name in ("run", "report", "workloads", "audit", "check", "train", "tiny", "serve"):
         try:
             importlib.import_module(f"mlpace.cli.{name}")
         except ModuleNotFoundError as exc:  # a group not written yet

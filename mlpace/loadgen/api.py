@@ -100,12 +100,14 @@ def fail(message: str) -> None:
     phase.fail(str(message))
 
 
-def first_token_complete(ids) -> None:
-    """Report the first token of sample ids (LLM token latencies)."""
+def first_token_complete(ids, data=None) -> None:
+    """Report the first token of sample ids (LLM token latencies); ``data`` (optional, one
+    payload per id, e.g. the first token id as int32) is logged as ``token_data`` in the
+    accuracy log, as the official LoadGen logs its FirstTokenComplete payloads."""
     phase = _active
     if phase is None:
         raise SUTError("first_token_complete() called while no test is running")
-    phase.first_token(ids)
+    phase.first_token(ids, data)
 
 
 def _name_of(obj, default: str) -> str:
@@ -168,7 +170,18 @@ def start_test(
 
     spans: list[tuple[str, int, int, dict]] = []
     phases: list[PhaseRecord] = []
-    acc_records: list[tuple[int, int, bytes]] = []
+    acc_records: list[tuple] = []  # (seq_id, qsl_idx, data[, token_data, token_count])
+    log_tokens = bool(settings.use_token_latencies)
+
+    def acc_record(seq: int, idx: int, rec, i: int) -> tuple:
+        data = rec.data.get(i, b"")
+        if not log_tokens:
+            return (seq, idx, data)
+        offline = TestScenario(settings.scenario) is TestScenario.Offline
+        token_data = None if offline else rec.token_data.get(i, b"")
+        count = int(rec.n_tokens[i]) if rec.n_tokens is not None and i < len(rec.n_tokens) else 0
+        return (seq, idx, data, token_data, count)
+
     perf_result: PerformanceResult | None = None
     errors: list[str] = []
     interrupted = False
@@ -236,7 +249,7 @@ def start_test(
             n = rec.issued_samples
             for i in sorted(rec.data):
                 if i < n:
-                    acc_records.append((i, int(plan.sample_index[i]), rec.data[i]))
+                    acc_records.append(acc_record(i, int(plan.sample_index[i]), rec, i))
         return evaluate(run_eff, rec, TokenSettings.of(settings))
 
     try:
@@ -251,7 +264,7 @@ def start_test(
                 rec = run_phase(plan, loaded, "accuracy", keep_all=True, log_mask=None, natural_stop=False)
                 n_unique = len(loaded)
                 for i in range(min(rec.issued_samples, n_unique)):
-                    acc_records.append((seq + i, int(plan.sample_index[i]), rec.data.get(i, b"")))
+                    acc_records.append(acc_record(seq + i, int(plan.sample_index[i]), rec, i))
                 seq += n_unique
                 if rec.failed:
                     break

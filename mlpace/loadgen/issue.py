@@ -71,6 +71,7 @@ class PhaseRecord:
     data: dict[int, bytes] = field(default_factory=dict)  # sample seq -> response bytes
     first_token_ns: np.ndarray | None = None
     n_tokens: np.ndarray | None = None
+    token_data: dict[int, bytes] = field(default_factory=dict)  # sample seq -> first-token payload
 
     @property
     def issued_samples(self) -> int:
@@ -123,6 +124,7 @@ class Phase:
         self.data: dict[int, bytes] = {}
         self.first_token_ns: np.ndarray | None = None
         self.n_tokens: np.ndarray | None = None
+        self.token_data: dict[int, bytes] = {}
         self.progress = progress
         self.timeout_ns = eff.sut_timeout_ms * 1_000_000
 
@@ -218,15 +220,21 @@ class Phase:
             if self.done_samples >= self.target_samples:
                 self.all_done.set()
 
-    def first_token(self, ids) -> None:
-        """Record the first-token time of samples (LLM token latencies)."""
+    def first_token(self, ids, data=None) -> None:
+        """Record the first-token time of samples (LLM token latencies) and, where payloads
+        are kept, their first-token payloads (``data``: one per id)."""
         now = _pc()
         arr = np.asarray(ids, dtype=np.int64).reshape(-1)
         with self.lock:
             if self.first_token_ns is None:
                 self.first_token_ns = np.zeros(self.n_samples, dtype=np.int64)
-            valid = arr[(arr >= 0) & (arr < self.n_samples)]
-            self.first_token_ns[valid] = now
+            ok = (arr >= 0) & (arr < self.n_samples)
+            self.first_token_ns[arr[ok]] = now
+            if data is not None and self.wants_data:
+                for k in np.flatnonzero(ok).tolist():
+                    i = int(arr[k])
+                    if (self.keep_all_data or self.log_mask[i]) and data[k] is not None:
+                        self.token_data[i] = to_bytes(data[k])
 
     def _keep_data(self, arr: np.ndarray, data) -> None:
         if self.keep_all_data:
@@ -327,6 +335,7 @@ class Phase:
             data=self.data,
             first_token_ns=None if self.first_token_ns is None else self.first_token_ns[: issued * self.spq],
             n_tokens=None if self.n_tokens is None else self.n_tokens[: issued * self.spq],
+            token_data=self.token_data,
         )
 
     def _run_stream(self, sut, start: int, natural_stop: bool):
