@@ -98,6 +98,31 @@ def _socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _server_class():
+    import signal
+
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, but Ctrl-C / SIGTERM end it cleanly (exit 0): uvicorn >= 0.29
+        re-raises the captured signal after shutdown, which would kill the process."""
+
+        @contextlib.contextmanager
+        def capture_signals(self):
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            sigs = (signal.SIGINT, signal.SIGTERM)
+            old = {s: signal.signal(s, self.handle_exit) for s in sigs}
+            try:
+                yield
+            finally:
+                for s, handler in old.items():
+                    signal.signal(s, handler)
+
+    return Server
+
+
 def _config(app, log_level: str):
     import uvicorn
 
@@ -108,8 +133,6 @@ def _config(app, log_level: str):
 def serve(names: list[str], host: str = "127.0.0.1", port: int = 8000, max_batch: int = 64,
           announce=print, log_level: str = "warning") -> None:
     """Serve until SIGINT/SIGTERM (uvicorn's graceful shutdown); ``announce`` gets the URL lines."""
-    import uvicorn
-
     served = build_app(names, max_batch)
     sock = _socket(host, port)
     bound = sock.getsockname()[1]
@@ -118,7 +141,7 @@ def serve(names: list[str], host: str = "127.0.0.1", port: int = 8000, max_batch
     for api in served.apis:
         announce(f"  {api}")
     announce("  Ctrl-C or SIGTERM stops the server")
-    server = uvicorn.Server(_config(served.app, log_level))
+    server = _server_class()(_config(served.app, log_level))
     try:
         server.run(sockets=[sock])
     finally:
