@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import json
+import threading
 import time
 import uuid
 
@@ -56,6 +57,29 @@ def _int_field(body: dict, key: str, default, lo: int, hi: int):
     return value
 
 
+class _Mailbox:
+    """Hands tokens from the engine thread to the event loop with at most one loop wake-up
+    per batch of deliveries (``call_soon_threadsafe`` per token costs a syscall each)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.loop = loop
+        self.items: list[tuple[asyncio.Queue, object]] = []
+        self.lock = threading.Lock()
+
+    def post(self, queue: asyncio.Queue, item) -> None:
+        with self.lock:
+            self.items.append((queue, item))
+            if len(self.items) > 1:
+                return  # a wake-up is already scheduled
+        self.loop.call_soon_threadsafe(self._deliver)
+
+    def _deliver(self) -> None:
+        with self.lock:
+            items, self.items = self.items, []
+        for queue, item in items:
+            queue.put_nowait(item)
+
+
 class OpenAIService:
     """Request parsing, generation and response shapes for one served text model."""
 
@@ -64,6 +88,13 @@ class OpenAIService:
         self.engine = engine
         self.model_name = workload.served_model_name
         self.created = int(time.time())
+        self._mailboxes: dict[asyncio.AbstractEventLoop, _Mailbox] = {}
+
+    def _mailbox(self, loop) -> _Mailbox:
+        box = self._mailboxes.get(loop)
+        if box is None:
+            box = self._mailboxes[loop] = _Mailbox(loop)
+        return box
 
     # ------------------------------------------------------------------ parsing
     async def _body(self, request: Request) -> dict:
@@ -157,10 +188,10 @@ class OpenAIService:
             gen, stream, include_usage = self.parse(await self._body(request), chat)
         except RequestError as err:
             return err.response()
-        loop = asyncio.get_running_loop()
+        box = self._mailbox(asyncio.get_running_loop())
         queue: asyncio.Queue = asyncio.Queue()
-        gen.on_token = lambda g, tok: loop.call_soon_threadsafe(queue.put_nowait, tok)
-        gen.on_done = lambda g: loop.call_soon_threadsafe(queue.put_nowait, None)
+        gen.on_token = lambda g, tok: box.post(queue, tok)
+        gen.on_done = lambda g: box.post(queue, None)
         rid = ("chatcmpl-" if chat else "cmpl-") + uuid.uuid4().hex
         try:
             self.engine.submit(gen)
@@ -215,16 +246,24 @@ class OpenAIService:
 
         try:
             first = True
-            while True:
-                tok = await queue.get()
-                if tok is None:
-                    break
-                if first and chat:
-                    yield chunk(None, role=True)
-                first = False
-                piece = "" if tok == eos or tok < 3 else decoder.decode(bytes([tok - 3]))
-                if tok != eos:
-                    yield chunk(piece)
+            ended = False
+            while not ended:
+                # one write per wake-up: every token already delivered, one SSE event each
+                toks = [await queue.get()]
+                while not queue.empty():
+                    toks.append(queue.get_nowait())
+                out = []
+                for tok in toks:
+                    if tok is None:
+                        ended = True
+                        break
+                    if first and chat:
+                        out.append(chunk(None, role=True))
+                    first = False
+                    if tok != eos:
+                        out.append(chunk("" if tok < 3 else decoder.decode(bytes([tok - 3]))))
+                if out:
+                    yield "".join(out)
             if gen.finish_reason not in ("stop", "length"):
                 err = {"error": {"message": f"generation failed: {gen.finish_reason}", "type": "InternalServerError",
                                  "param": None, "code": 500}}
