@@ -180,6 +180,9 @@ def _print_table(wl, rows) -> None:
         m = result.metrics
         verdict = "[green]VALID[/green]" if result.valid else "[red]INVALID[/red]"
         lat = f"{m['p50_latency_ns'] / 1e6:.3f} / {m['p99_latency_ns'] / 1e6:.3f} ms" if m else "-"
+        if m and "p99_ttft_ns" in m:  # LLM token latencies (use_token_latencies)
+            lat += (f"\nTTFT {m['p50_ttft_ns'] / 1e6:.3f} / {m['p99_ttft_ns'] / 1e6:.3f} ms"
+                    f"\nTPOT {m['p50_tpot_ns'] / 1e6:.3f} / {m['p99_tpot_ns'] / 1e6:.3f} ms")
         acc_text = "-"
         if acc is not None:
             colour = "green" if acc.passed else "red"
