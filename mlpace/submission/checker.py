@@ -227,6 +227,8 @@ def _check_accuracy(out: _Collector, workload: str, scen: Path) -> None:
         problems = []
         if not value >= wl.target:
             problems.append(f"{wl.metric} {value:.4f} < target {wl.target:.4f} ({wl.target_note})")
+        elif fields.get("result") != "PASS":  # a workload with more than one rule (textgen)
+            problems.append(f"{txt}: result {fields.get('result')}: {fields.get('reason', 'no reason given')}")
         if count != expected or total != expected:
             problems.append(f"scored {count} of {expected} samples")
         if len(set(records.qsl_idx.tolist())) < expected:

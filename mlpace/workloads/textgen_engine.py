@@ -7,7 +7,8 @@ between steps, and calls the request's ``on_token`` / ``on_done`` callbacks from
 worker thread. The per-sequence state (GRU hidden vector) lives in one preallocated
 ``(max_batch, H)`` array. Greedy decoding; EOS is masked while fewer than
 ``min_tokens`` tokens were produced, and always with ``ignore_eos``. While the worker
-runs, BLAS is limited to one thread (process-wide, via threadpoolctl).
+has sequences to advance, BLAS is limited to one thread (process-wide, via threadpoolctl;
+released whenever the engine goes idle).
 
 Both the in-process LoadGen SUT and the HTTP server (``mlpace serve``) use this engine,
 so they generate the same tokens.
@@ -130,24 +131,34 @@ class Engine:
     def _run(self) -> None:
         import time
 
-        from threadpoolctl import threadpool_limits
+        from threadpoolctl import ThreadpoolController
 
-        # one BLAS thread: the (64 x 128) matmuls of a step run ~20x slower when
-        # OpenBLAS splits them over busy cores (measured 1.5 ms vs 31 ms per step)
-        with threadpool_limits(1, user_api="blas"):
-            self._loop(time)
-
-    def _loop(self, time) -> None:
-        while True:
-            with self._cond:
-                while not self._closed and not self._queue and self.active == 0:
-                    self._cond.wait()
-                if self._closed:
-                    return
-                self._admit()
-            t0 = time.perf_counter_ns()
-            self._step()
-            self.busy_ns += time.perf_counter_ns() - t0
+        # One BLAS thread while generating: the (64 x 128) matmuls of a step run ~20x slower
+        # when OpenBLAS splits them over busy cores (measured 1.5 ms vs 31 ms per step).
+        # The limit is process-wide, so it is held only while there is work: an idle engine
+        # leaves other computations (e.g. another model's training) as they were.
+        controller = ThreadpoolController()
+        limiter = None
+        try:
+            while True:
+                with self._cond:
+                    if not self._closed and not self._queue and self.active == 0:
+                        if limiter is not None:
+                            limiter.restore_original_limits()
+                            limiter = None
+                        while not self._closed and not self._queue and self.active == 0:
+                            self._cond.wait()
+                    if self._closed:
+                        return
+                    self._admit()
+                if limiter is None:
+                    limiter = controller.limit(limits=1, user_api="blas")
+                t0 = time.perf_counter_ns()
+                self._step()
+                self.busy_ns += time.perf_counter_ns() - t0
+        finally:
+            if limiter is not None:
+                limiter.restore_original_limits()
 
     def _step(self) -> None:
         slots = [i for i, g in enumerate(self._slots) if g is not None]

@@ -76,3 +76,27 @@ def test_ignore_eos_and_cancel(model):
         eng.close()
     with pytest.raises(ValueError):
         Engine(model, max_batch=0)
+
+
+def test_idle_engine_leaves_blas_threads_as_they_were(model):
+    """The one-thread BLAS limit is process-wide: held while generating, released when idle
+    (a leaked limit made another workload's training differ from its cached model)."""
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before = blas_threads()
+    during = []
+    eng = Engine(model, max_batch=4)
+    try:
+        eng.generate(tm.encode("abc"), 5)
+        g = Generation(tm.encode("abc"), 40, on_token=lambda g, t: during.append(blas_threads()))
+        eng.submit(g).wait(30)
+        deadline = time.monotonic() + 10
+        while blas_threads() != before and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert blas_threads() == before
+        assert all(d == [1] * len(before) for d in during)  # one thread while generating
+    finally:
+        eng.close()
