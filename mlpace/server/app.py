@@ -133,8 +133,13 @@ def _config(app, log_level: str):
 def serve(names: list[str], host: str = "127.0.0.1", port: int = 8000, max_batch: int = 64,
           announce=print, log_level: str = "warning") -> None:
     """Serve until SIGINT/SIGTERM (uvicorn's graceful shutdown); ``announce`` gets the URL lines."""
-    served = build_app(names, max_batch)
-    sock = _socket(host, port)
+    sock = _socket(host, port)  # a busy port fails before the models load
+    announce(f"mlpace serve: loading {', '.join(names)} (models train on first use, up to a minute)")
+    try:
+        served = build_app(names, max_batch)
+    except BaseException:
+        sock.close()
+        raise
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     announce(f"mlpace serve: listening on http://{shown}:{bound}")

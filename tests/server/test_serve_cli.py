@@ -43,3 +43,16 @@ def test_serve_rejects_an_unknown_workload_in_one_line():
     assert r.returncode == 2
     assert "cannot serve 'resnet'; allowed: textgen, digits, vww, anomaly, all" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_serve_on_a_busy_port_is_one_line_exit_2():
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        r = subprocess.run([sys.executable, "-c", "from mlpace.cli import main; main()", "serve", "digits",
+                            "--port", str(port)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in r.stderr and "Traceback" not in r.stderr
