@@ -196,3 +196,20 @@ def verify_test09(accuracy_log: str | Path, min_tokens: float, max_tokens: float
         "TEST PASS" if passed else "TEST FAIL",
     ]
     return Verdict(bool(passed), lines)
+
+
+def read_test06_verdict(path: str | Path) -> Verdict:
+    """A TEST06 ``verify_accuracy.txt`` (ours or the official script's), judged as the official
+    submission checker does: first token ``True`` or ``Skipped``, EOS and length ``True``."""
+    path = Path(path)
+    try:
+        lines = [line.strip() for line in path.read_text(errors="replace").splitlines()]
+    except FileNotFoundError:
+        raise DataError(f"{path}: verdict file not found") from None
+    first = "First token check pass: True" in lines or "First token check pass: Skipped" in lines
+    passed = first and "EOS check pass: True" in lines and "Sample length check pass: True" in lines
+    if not passed:
+        lines.append("TEST06 verification failed: " + ", ".join(
+            name for name, ok in (("first token", first), ("EOS", "EOS check pass: True" in lines),
+                                  ("sample length", "Sample length check pass: True" in lines)) if not ok))
+    return Verdict(passed, lines)

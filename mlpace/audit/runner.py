@@ -38,6 +38,7 @@ class AuditOutcome:
     accuracy: verify.Verdict | None
     performance: verify.Verdict
     folder: Path
+    performance_judged: bool = True  # False for TEST06/TEST09: only the accuracy log is checked
 
     @property
     def why(self) -> str:
@@ -104,7 +105,7 @@ def run_llm_test(test: str, wl, sut, qsl, base, out: Path, progress=None) -> Aud
     # like the official scripts, only the accuracy log is judged: a 100-query audit run is
     # usually too short for early stopping, which does not matter here
     note = verify.Verdict(True, [f"audit run {result.verdict}; not judged ({test} reads the accuracy log only)"])
-    return AuditOutcome(test, verdict.passed, verdict, note, folder)
+    return AuditOutcome(test, verdict.passed, verdict, note, folder, performance_judged=False)
 
 
 def run_audits(

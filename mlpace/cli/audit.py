@@ -46,6 +46,8 @@ def audit(
         perf = "PASS" if o.performance.passed else "FAIL"
         verdict = "[green]PASS[/green]" if o.passed else "[red]FAIL[/red]"
         why = next((line for line in o.performance.lines if line.startswith("rule:")), o.performance.reason)
+        if not o.performance_judged:
+            perf, why = "-", o.performance.lines[0]
         if o.accuracy is not None and not o.accuracy.passed:
             why = o.accuracy.reason + "\n" + why
         table.add_row(o.test, acc, perf, verdict, why)

@@ -65,3 +65,14 @@ def test_audit_configs_parse_with_the_strict_conf_reader(tmp_path):
         s = lg.TestSettings.make(scenario="Server")
         s.FromConfig(str(path), "textgen", "Server", 1)
         assert int(s.mode) == 2 and s.accuracy_log_rng_seed == 720381539243781796
+
+
+def test_read_test06_verdict_follows_the_official_checker(tmp_path):
+    path = tmp_path / "verify_accuracy.txt"
+    path.write_text("First token check pass: Skipped\nEOS check pass: True\nSample length check pass: True\n"
+                    "TEST06 verification complete\n")
+    assert llm.read_test06_verdict(path).passed
+    path.write_text("First token check pass: True\nEOS check pass: False\nSample length check pass: True\n"
+                    "TEST06 verification failed\n")
+    v = llm.read_test06_verdict(path)
+    assert not v.passed and v.reason == "TEST06 verification failed: EOS"
