@@ -4,7 +4,8 @@ Starts ``mlpace serve textgen --port 0`` as a subprocess (its own process, as a 
 it), then for each concurrency level sends the workload's prompts as streamed
 ``/v1/completions`` requests (``max_tokens`` = the workload's, greedy) from that many
 concurrent asyncio clients, and prints completed requests/s, output tokens/s (from
-``usage.completion_tokens``) and the mean time to the first token chunk. Also the
+``usage.completion_tokens``), the mean time to the first token chunk and the server
+process's CPU time per output token (robust to other load on the machine). Also the
 engine alone (no HTTP, in this process), for the cost of the serving layer.
 
     .venv/bin/python benchmarks/serve_throughput.py [--requests 300] [--concurrency 1,8,32,64]
@@ -64,6 +65,18 @@ async def load(url: str, prompts: list[str], max_tokens: int, concurrency: int):
         return results, time.perf_counter() - t0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux ``/proc``; 0 elsewhere)."""
+    import os
+
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def start_server(max_batch: int) -> tuple[subprocess.Popen, str]:
     cmd = [sys.executable, "-c", "from mlpace.cli import main; main()", "serve", "textgen", "--port", "0",
            "--max-batch", str(max_batch)]
@@ -101,12 +114,15 @@ def main() -> None:
     proc, url = start_server(args.max_batch)
     try:
         print(f"mlpace serve textgen at {url}, {len(prompts)} streamed requests per level")
-        print(f"{'clients':>8} {'req/s':>8} {'tokens/s':>9} {'mean TTFT ms':>13}")
+        print(f"{'clients':>8} {'req/s':>8} {'tokens/s':>9} {'mean TTFT ms':>13} {'server CPU us/token':>20}")
         for conc in (int(c) for c in args.concurrency.split(",")):
+            cpu0 = cpu_seconds(proc.pid)
             results, wall = asyncio.run(load(url, prompts, wl.max_output_tokens, conc))
+            cpu = cpu_seconds(proc.pid) - cpu0
             tokens = sum(t for t, _ in results)
             ttft = sum(f for _, f in results) / len(results)
-            print(f"{conc:8d} {len(results) / wall:8.1f} {tokens / wall:9.0f} {1000 * ttft:13.1f}")
+            print(f"{conc:8d} {len(results) / wall:8.1f} {tokens / wall:9.0f} {1000 * ttft:13.1f} "
+                  f"{1e6 * cpu / max(tokens, 1):20.1f}")
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)

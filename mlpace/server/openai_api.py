@@ -244,6 +244,12 @@ class OpenAIService:
                 body["usage"] = None
             return f"data: {json.dumps(body)}\n\n"
 
+        # the per-token event, with only the text serialized per token (same JSON as chunk())
+        head, _, tail = chunk("\x00").partition(json.dumps("\x00"))
+
+        def token_chunk(piece: str) -> str:
+            return head + json.dumps(piece) + tail
+
         try:
             first = True
             ended = False
@@ -261,7 +267,7 @@ class OpenAIService:
                         out.append(chunk(None, role=True))
                     first = False
                     if tok != eos:
-                        out.append(chunk("" if tok < 3 else decoder.decode(bytes([tok - 3]))))
+                        out.append(token_chunk("" if tok < 3 else decoder.decode(bytes([tok - 3]))))
                 if out:
                     yield "".join(out)
             if gen.finish_reason not in ("stop", "length"):
