@@ -6,7 +6,7 @@
 * Model: token embedding + position-in-line embedding (32) -> one GRU layer (128) ->
   linear to the vocabulary, trained with torch from a fixed seed on the training lines
   (each ``BOS line EOS``): 200 Adam steps of 64 x 64 tokens, on one CPU thread (about
-  20-40 s on an idle core). Weights are stored as ``.npz`` in the model cache.
+  20 s of CPU time). Weights are stored as ``.npz`` in the model cache.
 * Inference runs in numpy, float64 (so the result of a row does not depend on how many
   rows share the batch: greedy outputs are the same served alone or batched). The
   embedding and input projection fold into one table lookup; ``GRU.step`` advances a
