@@ -26,6 +26,38 @@ import numpy as np
 from mlpace.workloads.textgen_model import BOS, EOS, GRU
 
 
+class _BlasLimit:
+    """One BLAS thread while any engine of the process is generating.
+
+    The (64 x 128) matmuls of a step run ~20x slower when OpenBLAS splits them over busy
+    cores (measured 1.5 ms vs 31 ms per step). The limit is process-wide, so it is counted:
+    the first busy engine sets it, the last one to go idle restores the original, and an
+    idle process leaves other computations (e.g. another model's training) as they were."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._users = 0
+        self._limiter = None
+
+    def acquire(self) -> None:
+        with self._lock:
+            self._users += 1
+            if self._users == 1:
+                from threadpoolctl import ThreadpoolController
+
+                self._limiter = ThreadpoolController().limit(limits=1, user_api="blas")
+
+    def release(self) -> None:
+        with self._lock:
+            self._users -= 1
+            if self._users == 0 and self._limiter is not None:
+                self._limiter.restore_original_limits()
+                self._limiter = None
+
+
+_ONE_BLAS_THREAD = _BlasLimit()
+
+
 @dataclass(eq=False)
 class Generation:
     """One request: prompt ids (BOS added by the engine), limits, callbacks, and the result."""
@@ -131,34 +163,28 @@ class Engine:
     def _run(self) -> None:
         import time
 
-        from threadpoolctl import ThreadpoolController
-
-        # One BLAS thread while generating: the (64 x 128) matmuls of a step run ~20x slower
-        # when OpenBLAS splits them over busy cores (measured 1.5 ms vs 31 ms per step).
-        # The limit is process-wide, so it is held only while there is work: an idle engine
-        # leaves other computations (e.g. another model's training) as they were.
-        controller = ThreadpoolController()
-        limiter = None
+        limited = False
         try:
             while True:
                 with self._cond:
                     if not self._closed and not self._queue and self.active == 0:
-                        if limiter is not None:
-                            limiter.restore_original_limits()
-                            limiter = None
+                        if limited:
+                            _ONE_BLAS_THREAD.release()
+                            limited = False
                         while not self._closed and not self._queue and self.active == 0:
                             self._cond.wait()
                     if self._closed:
                         return
                     self._admit()
-                if limiter is None:
-                    limiter = controller.limit(limits=1, user_api="blas")
+                if not limited:
+                    _ONE_BLAS_THREAD.acquire()
+                    limited = True
                 t0 = time.perf_counter_ns()
                 self._step()
                 self.busy_ns += time.perf_counter_ns() - t0
         finally:
-            if limiter is not None:
-                limiter.restore_original_limits()
+            if limited:
+                _ONE_BLAS_THREAD.release()
 
     def _step(self) -> None:
         slots = [i for i, g in enumerate(self._slots) if g is not None]
