@@ -285,4 +285,5 @@ def FirstTokenComplete(responses, response_cb=None) -> None:  # noqa: N802
     if response_cb is not None:
         for r in responses:
             response_cb(r)
-    phase.first_token([r.id for r in responses])
+    data = [_payload(r) for r in responses] if phase.wants_data else None
+    phase.first_token([r.id for r in responses], data)

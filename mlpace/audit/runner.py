@@ -9,6 +9,9 @@
     out_dir/TEST01/accuracy/          the sampled responses (TEST01)
     out_dir/TEST0x/verify_*.txt       verdicts
 
+LLM workloads (``textgen``) default to TEST06 and TEST09 (``llm``), which need no reference
+runs: their verdicts read the audit run's accuracy log only (copied to ``TEST0x/accuracy/``).
+
 Pass ``reference_dir`` to audit against existing reference runs instead (a folder with
 ``accuracy/mlperf_log_accuracy.json`` and ``performance/run_1/mlperf_log_summary.txt``).
 All runs share one QSL and one SUT object, as a real submission's would.
@@ -22,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlpace.audit import configs, verify
+from mlpace.audit import configs, llm, verify
 from mlpace.errors import ConfigError, DataError
 from mlpace.loadgen.logs.read import ACCURACY, SUMMARY
 from mlpace.loadgen.settings import TestMode
@@ -37,6 +40,7 @@ class AuditOutcome:
     accuracy: verify.Verdict | None
     performance: verify.Verdict
     folder: Path
+    performance_judged: bool = True  # False for TEST06/TEST09: only the accuracy log is checked
 
     @property
     def why(self) -> str:
@@ -69,11 +73,48 @@ def run_reference(wl, sut, qsl, base, out_dir: Path, progress=None) -> None:
     (out_dir / "performance" / "run_1" / ACCURACY).unlink(missing_ok=True)
 
 
+def default_tests(wl) -> tuple[str, ...]:
+    """TEST06 + TEST09 for LLM workloads (token outputs), TEST01/TEST04/TEST05 otherwise."""
+    return llm.LLM_TESTS if hasattr(wl, "eos_token_id") else configs.TESTS
+
+
+def run_llm_test(test: str, wl, sut, qsl, base, out: Path, progress=None) -> AuditOutcome:
+    """One TEST06/TEST09 run with its audit.config, then the file-only verdict."""
+    folder = out / test
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    cfg = folder / "audit.config"
+    scen = base.scenario.name
+    if test == "TEST06":
+        cfg.write_text(llm.test06_config_text())
+    else:
+        cfg.write_text(llm.test09_config_text(qsl.total_sample_count, wl.reference_tokens_per_sample))
+    settings = base.model_copy()
+    settings.mode = "PerformanceOnly"
+    run_dir = folder / "performance" / "run_1"
+    result = _run(sut, qsl, settings, run_dir, cfg, wl.name, progress)
+    (folder / "accuracy").mkdir()
+    log = folder / "accuracy" / ACCURACY
+    shutil.move(str(run_dir / ACCURACY), log)
+    if test == "TEST06":
+        verdict = llm.verify_test06(log, scen, wl.eos_token_id, wl.payload_dtype_name)
+        verdict.write(folder / "verify_accuracy.txt")
+    else:
+        lo, hi = llm.read_test09_bounds(cfg)
+        verdict = llm.verify_test09(log, lo, hi)
+        verdict.write(folder / "verify_output_len.txt")
+    # like the official scripts, only the accuracy log is judged: a 100-query audit run is
+    # usually too short for early stopping, which does not matter here
+    note = verify.Verdict(True, [f"audit run {result.verdict}; not judged ({test} reads the accuracy log only)"])
+    return AuditOutcome(test, verdict.passed, verdict, note, folder, performance_judged=False)
+
+
 def run_audits(
     workload: str,
     scenario: str,
     out_dir: str | Path,
-    tests: tuple[str, ...] = configs.TESTS,
+    tests: tuple[str, ...] | None = None,
     *,
     backend: str = "onnxruntime",
     sut_factory: Callable | None = None,
@@ -88,15 +129,26 @@ def run_audits(
 
     wl = workloads.get(workload)
     scen = workloads.scenario_name(scenario)
-    unknown = [t for t in tests if t not in configs.TESTS]
+    is_llm = hasattr(wl, "eos_token_id")
+    if tests is None:
+        tests = default_tests(wl)
+    allowed = configs.TESTS + (llm.LLM_TESTS if is_llm else ())
+    unknown = [t for t in tests if t not in allowed]
     if unknown:
-        raise ConfigError(f"unknown audit test {unknown[0]!r}; allowed: {', '.join(configs.TESTS)}")
+        raise ConfigError(f"unknown audit test {unknown[0]!r} for {wl.name}; allowed: {', '.join(allowed)}")
     out = Path(out_dir)
     base = build_settings(wl, scen, overrides=settings_overrides)
     qsl = wl.make_qsl()
     sut = sut_factory(qsl) if sut_factory is not None else wl.make_sut(qsl, backend=backend)
     # audits compare timings against a reference run: both must be VALID on this machine
     calibrate_claims(sut, qsl, [(scen, base)], settings_overrides or {})
+
+    outcomes = []
+    timing_tests = [t for t in tests if t in configs.TESTS]
+    for test in [t for t in tests if t in llm.LLM_TESTS]:
+        outcomes.append(run_llm_test(test, wl, sut, qsl, base, out, progress))
+    if not timing_tests:
+        return outcomes
 
     ref = Path(reference_dir) if reference_dir is not None else out
     if reference_dir is None:
@@ -107,8 +159,7 @@ def run_audits(
         if not needed.is_file():
             raise DataError(f"{needed}: reference run file not found (needed by the audits)")
 
-    outcomes = []
-    for test in tests:
+    for test in timing_tests:
         folder = out / test
         if folder.exists():
             shutil.rmtree(folder)
@@ -144,4 +195,4 @@ def run_audits(
     return outcomes
 
 
-__all__ = ["AuditOutcome", "run_audits", "run_reference"]
+__all__ = ["AuditOutcome", "default_tests", "run_audits", "run_llm_test", "run_reference"]

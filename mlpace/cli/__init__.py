@@ -28,7 +28,7 @@ def _register() -> None:
     """Import each command-group module; each adds its commands to ``app``."""
     import importlib
 
-    for name in ("run", "report", "workloads", "audit", "check", "train", "tiny"):
+    for name in ("run", "report", "workloads", "audit", "check", "train", "tiny", "serve"):
         importlib.import_module(f"mlpace.cli.{name}")  # a missing module is a bug: let it raise
 
 

@@ -58,12 +58,14 @@ def fail(message: str) -> None:
     phase.fail(str(message))
 
 
-def first_token_complete(ids) -> None:
-    """Report the first token of sample ids (LLM token latencies)."""
+def first_token_complete(ids, data=None) -> None:
+    """Report the first token of sample ids (LLM token latencies); ``data`` (optional, one
+    payload per id, e.g. the first token id as int32) is logged as ``token_data`` in the
+    accuracy log, as the official LoadGen logs its FirstTokenComplete payloads."""
     phase = running.phase
     if phase is None:
         raise SUTError("first_token_complete() called while no test is running")
-    phase.first_token(ids)
+    phase.first_token(ids, data)
 
 
 def start_test(

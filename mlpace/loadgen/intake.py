@@ -96,6 +96,7 @@ class CompletionIntake:
         self.wants_data = keep_all_data or log_mask is not None  # payloads are kept at all
         self.data: dict[int, bytes] = {}
         self.first_token_ns: np.ndarray | None = None
+        self.token_data: dict[int, bytes] = {}  # sample seq -> first-token payload
         self.n_tokens: np.ndarray | None = None
 
     def complete_one(self, i: int) -> None:
@@ -199,8 +200,9 @@ class CompletionIntake:
             if self.done_samples >= self.target_samples:
                 self.all_done.set()
 
-    def first_token(self, ids) -> None:
-        """Record the first-token time of samples (LLM token latencies)."""
+    def first_token(self, ids, data=None) -> None:
+        """Record the first-token time of samples (LLM token latencies) and, where payloads
+        are kept, their first-token payloads (``data``: one per id)."""
         now = _pc()
         if isinstance(ids, (int, np.integer)):
             ids = [int(ids)]
@@ -208,8 +210,14 @@ class CompletionIntake:
         with self.lock:
             if self.first_token_ns is None:
                 self.first_token_ns = np.zeros(self.n_samples, dtype=np.int64)
-            valid = arr[arr < self.n_samples].astype(np.int64)
-            self.first_token_ns[valid] = now
+            ok = arr < self.n_samples
+            self.first_token_ns[arr[ok].astype(np.int64)] = now
+            if data is not None and self.wants_data:
+                for k in np.flatnonzero(ok).tolist():
+                    i = int(arr[k])
+                    keep = self.keep_all_data or (self.log_mask is not None and self.log_mask[i])
+                    if keep and data[k] is not None:
+                        self.token_data[i] = to_bytes(data[k])
 
     def _keep_data(self, arr: np.ndarray, data) -> None:
         if self.keep_all_data:

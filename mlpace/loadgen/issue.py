@@ -92,6 +92,7 @@ class PhaseRecord:
     data: dict[int, bytes] = field(default_factory=dict)  # sample seq -> response bytes
     first_token_ns: np.ndarray | None = None
     n_tokens: np.ndarray | None = None
+    token_data: dict[int, bytes] = field(default_factory=dict)  # sample seq -> first-token payload
     late_completions: int = 0  # completions of an earlier phase of the same test, dropped
     sut_thread_abandoned: bool = False  # the issue thread was left blocked in issue_queries
 
@@ -233,6 +234,7 @@ class Phase(CompletionIntake):
             data=self.data,
             first_token_ns=None if self.first_token_ns is None else self.first_token_ns[:n],
             n_tokens=None if self.n_tokens is None else self.n_tokens[:n],
+            token_data=self.token_data,
             late_completions=self.late,
             sut_thread_abandoned=abandoned,
         )

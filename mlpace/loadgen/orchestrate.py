@@ -114,7 +114,7 @@ class TestRun:
         self.outdir = Path(self.ls.outdir)
         self.spans: list[tuple[str, int, int, dict]] = []
         self.phases: list[PhaseRecord] = []
-        self.acc_records: list[tuple[int, int, bytes]] = []
+        self.acc_records: list[tuple] = []  # (seq_id, qsl_idx, data[, token_data, token_count])
         self.generated = 0  # samples generated so far in this test (the official SequenceGen)
         self.perf_result: PerformanceResult | None = None
         self.errors: list[str] = []
@@ -173,7 +173,7 @@ class TestRun:
                 self.generated += plan.sample_count
                 rec = self.run_phase(plan, loaded, "accuracy", keep_all=True, log_mask=None, natural_stop=False)
                 for i in range(rec.issued_samples):  # every issued sample, as officially
-                    self.acc_records.append((seq + i, int(plan.sample_index[i]), rec.data.get(i, b"")))
+                    self.acc_records.append(self._acc_record(seq + i, int(plan.sample_index[i]), rec, i))
                 if rec.failed:
                     break
         if mode in (TestMode.PerformanceOnly, TestMode.SubmissionRun) and not self.errors and not self.interrupted:
@@ -207,8 +207,19 @@ class TestRun:
             n = rec.issued_samples
             for i in sorted(rec.data):
                 if i < n:
-                    self.acc_records.append((first_seq + i, int(plan.sample_index[i]), rec.data[i]))
+                    self.acc_records.append(self._acc_record(first_seq + i, int(plan.sample_index[i]), rec, i))
         return evaluate(run_eff, rec, TokenSettings.of(self.settings))
+
+    def _acc_record(self, seq: int, idx: int, rec: PhaseRecord, i: int) -> tuple:
+        """One accuracy-log record; with token latencies also the first-token payload (not in
+        Offline) and the token count, as the official logs them."""
+        data = rec.data.get(i, b"")
+        if not self.settings.use_token_latencies:
+            return (seq, idx, data)
+        offline = TestScenario(self.settings.scenario) is TestScenario.Offline
+        token_data = None if offline else rec.token_data.get(i, b"")
+        count = int(rec.n_tokens[i]) if rec.n_tokens is not None and i < len(rec.n_tokens) else 0
+        return (seq, idx, data, token_data, count)
 
     def run_phase(self, plan, loaded, label, *, keep_all, log_mask, natural_stop) -> PhaseRecord:
         """Load the set, issue the plan, log how the phase ended, unload."""

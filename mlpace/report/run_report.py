@@ -16,9 +16,12 @@ def metric_text(result) -> str:
     if not m:
         return "-"
     if result.scenario is TestScenario.Offline:
-        return f"{m['samples_per_second']:,.0f} samples/s"
+        text = f"{m['samples_per_second']:,.0f} samples/s"
+        return text + (f", {m['tokens_per_second']:,.0f} tokens/s" if "tokens_per_second" in m else "")
     if result.scenario is TestScenario.Server:
         text = f"{m['completed_samples_per_sec']:,.1f} samples/s"
+        if "completed_tokens_per_sec" in m:
+            text += f", {m['completed_tokens_per_sec']:,.0f} tokens/s"
         if result.peak_qps is not None:
             text = f"peak target_qps {result.peak_qps:,.1f}; " + text
         cp = getattr(result, "confirmed_peak", None)

@@ -282,6 +282,8 @@ def _check_accuracy(out: _Collector, workload: str, scen: Path) -> None:
         value = again.value  # the verdict comes from the answers, not from the file that reports them
         if not value >= wl.target:
             problems.append(f"{wl.metric} {value:.4f} < target {wl.target:.4f} ({wl.target_note})")
+        elif fields.get("result") != "PASS":  # a workload with more than one rule (textgen)
+            problems.append(f"{txt}: result {fields.get('result')}: {fields.get('reason', 'no reason given')}")
         if count != expected or total != expected:
             problems.append(f"scored {count} of {expected} samples")
         if len(set(records.qsl_idx.tolist())) < expected:
@@ -301,19 +303,23 @@ def _check_audits(out: _Collector, division: str, scen: Path) -> None:
         for test in CLOSED_REQUIRED_AUDITS:
             if test not in present:
                 out.add(scen, f"audit {test}", False, f"{scen / test}: required in the closed division, missing")
+    from mlpace.audit.llm import read_test06_verdict
+
     for test in present:
         folder = scen / test
-        files = ["verify_performance.txt"] + (["verify_accuracy.txt"] if test == "TEST01" else [])
+        # LLM tests (TEST06, TEST09) judge the accuracy log only; TEST06 has its own lines
+        files = {"TEST06": ["verify_accuracy.txt"], "TEST09": ["verify_output_len.txt"]}.get(
+            test, ["verify_performance.txt"] + (["verify_accuracy.txt"] if test == "TEST01" else []))
         problems = []
         for name in files:
             path = folder / name
             if not path.is_file():
                 problems.append(f"{path}: missing")
                 continue
-            verdict = read_verdict(path)
+            verdict = read_test06_verdict(path) if test == "TEST06" else read_verdict(path)
             if not verdict.passed:
                 problems.append(f"{path}: {verdict.reason}")
         run_summary = folder / "performance" / "run_1" / SUMMARY
-        if not run_summary.is_file():
+        if test != "TEST06" and not run_summary.is_file():
             problems.append(f"{run_summary}: missing")
         out.add(scen, f"audit {test}", not problems, "; ".join(problems) or "TEST PASS")

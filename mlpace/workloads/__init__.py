@@ -7,7 +7,8 @@
 
 Response payloads: classifiers (``top1``) answer each sample with its predicted label as
 one little-endian int64 (8 bytes); the anomaly workload (``auc``) with its anomaly score
-as one little-endian float32 (4 bytes). Accuracy scripts decode the first element.
+as one little-endian float32 (4 bytes). Accuracy scripts decode the first element. ``textgen`` (LLM proxy) answers with its output
+token ids as little-endian int32 and reports first tokens and token counts.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from mlpace.workloads.anomaly import Anomaly  # noqa: E402
 from mlpace.workloads.base import SCENARIOS, Workload, scenario_name  # noqa: E402
 from mlpace.workloads.digits import Digits  # noqa: E402
 from mlpace.workloads.report import AccuracyReport  # noqa: E402
+from mlpace.workloads.textgen import Textgen  # noqa: E402
 from mlpace.workloads.vww import VisualWakeWords  # noqa: E402
 
-_CLASSES = {cls.name: cls for cls in (Digits, VisualWakeWords, Anomaly)}
+_CLASSES = {cls.name: cls for cls in (Digits, VisualWakeWords, Anomaly, Textgen)}
 _INSTANCES: dict[str, Workload] = {}
 
 

@@ -26,14 +26,19 @@ def cache_dir() -> Path:
     return Path(env).expanduser() if env else Path.home() / ".cache" / "mlpace"
 
 
-def model_file(name: str, version: str, seed: int) -> Path:
+def model_file(name: str, version: str, seed: int, suffix: str = ".onnx") -> Path:
     key = hashlib.sha256(f"{name}:{version}:{seed}".encode()).hexdigest()[:16]
-    return cache_dir() / "models" / f"{name}-{key}.onnx"
+    return cache_dir() / "models" / f"{name}-{key}{suffix}"
 
 
-def ensure(name: str, version: str, seed: int, build: Callable[[], onnx.ModelProto]) -> Path:
-    """Return the cached model's path, training it with ``build()`` on first use."""
-    path = model_file(name, version, seed)
+def ensure(name: str, version: str, seed: int, build: Callable[[], "onnx.ModelProto | bytes"],
+           suffix: str = ".onnx") -> Path:
+    """Return the cached model's path, training it with ``build()`` on first use.
+
+    ``build`` returns an ONNX model, or the file's bytes for other formats (``suffix``)."""
+    path = model_file(name, version, seed, suffix)
+    if path.exists() and suffix != ".onnx":
+        return path  # other formats are checked by their loader
     if path.exists():
         import onnx  # noqa: F811 - at run time only here: importing this module pulls no onnx
 
@@ -47,7 +52,7 @@ def ensure(name: str, version: str, seed: int, build: Callable[[], onnx.ModelPro
     fd, tmp = tempfile.mkstemp(prefix=path.stem, suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(model.SerializeToString())
+            fh.write(model if isinstance(model, bytes) else model.SerializeToString())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -192,3 +192,36 @@ def test_native_run_logs_the_official_token_keys(tmp_path):
         assert k in keys, k
     warnings = [l for l in (tmp_path / "mlperf_log_detail.txt").read_text().splitlines() if "token latencies" in l]
     assert not warnings
+
+
+@pytest.mark.parametrize("scenario", ["SingleStream", "Offline"])
+def test_accuracy_log_carries_token_data_and_token_count(tmp_path, scenario):
+    """Token mode: records gain "token_data" (first-token payload; not in Offline) and
+    "token_count", as the official LoadGen writes them for LLM samples."""
+
+    class SUT:
+        def issue_queries(self, ids, indices):
+            for i, idx in zip(np.asarray(ids).tolist(), np.asarray(indices).tolist()):
+                out = np.arange(idx, idx + 3 + idx % 4, dtype="<i4")
+                first_token_complete([i], [out[:1]])
+                complete([i], [out], n_tokens=[len(out)])
+
+        def flush_queries(self):
+            pass
+
+    s = Settings.make(scenario=scenario, mode="AccuracyOnly", use_token_latencies=True)
+    res = start_test(SUT(), SimpleQSL("llm", 8), s, LogSettings(outdir=tmp_path), audit_config=None)
+    text = res.accuracy_path.read_text()
+    records = json.loads(text)
+    assert len(records) == 8
+    for rec in records:
+        idx = rec["qsl_idx"]
+        out = np.arange(idx, idx + 3 + idx % 4, dtype="<i4")
+        assert bytes.fromhex(rec["data"]) == out.tobytes()
+        assert rec["token_count"] == len(out)
+        if scenario == "Offline":
+            assert "token_data" not in rec
+        else:
+            assert bytes.fromhex(rec["token_data"]) == out[:1].tobytes()
+    line = text.splitlines()[1]
+    assert line.startswith('{ "seq_id" : 0, "qsl_idx" : ') and '"token_count" : ' in line

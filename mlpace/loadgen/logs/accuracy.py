@@ -15,16 +15,27 @@ from typing import Iterable
 from mlpace.errors import DataError
 
 
-def write_accuracy_log(path: Path, records: Iterable[tuple[int, int, bytes]]) -> int:
-    """Write ``(seq_id, qsl_idx, data)`` records; returns how many were written."""
+def write_accuracy_log(path: Path, records: Iterable[tuple]) -> int:
+    """Write ``(seq_id, qsl_idx, data)`` records; returns how many were written.
+
+    With token latencies a record is ``(seq_id, qsl_idx, data, token_data, token_count)``
+    and gains ``"token_data" : "HEX"`` (unless ``token_data`` is None, as in Offline) and
+    ``"token_count" : N``, as the official LoadGen logs LLM samples."""
     n = 0
     with open(path, "w", encoding="utf-8") as fh:
         fh.write("[\n")
         first = True
-        for seq, idx, data in records:
+        for rec in records:
+            seq, idx, data = rec[:3]
             if not first:
                 fh.write(",\n")
-            fh.write(f'{{ "seq_id" : {int(seq)}, "qsl_idx" : {int(idx)}, "data" : "{data.hex().upper()}" }}')
+            extra = ""
+            if len(rec) > 3:
+                token_data, token_count = rec[3], rec[4]
+                if token_data is not None:
+                    extra += f', "token_data" : "{token_data.hex().upper()}"'
+                extra += f', "token_count" : {int(token_count)}'
+            fh.write(f'{{ "seq_id" : {int(seq)}, "qsl_idx" : {int(idx)}, "data" : "{data.hex().upper()}"{extra} }}')
             first = False
             n += 1
         fh.write("\n]\n" if n else "]\n")
