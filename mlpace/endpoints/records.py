@@ -69,6 +69,8 @@ class RequestRecords:
             intended = self.intended_ns[:n].copy()
             sent = self.sent_ns[:n].copy()
             first = self.first_ns[:n].copy()
+            end = self.end_ns[:n].copy()
+            endpoint = self.endpoint[:n].copy()
             first_message = dict(self.first_message)
         counts = {kind: int(np.count_nonzero(code == i + 1)) for i, kind in enumerate(FAILURE_KINDS)}
         was_sent = sent > 0
@@ -82,7 +84,25 @@ class RequestRecords:
             first_message=first_message,
             lag_ns=np.sort(lag),
             ttft_from_send_ns=np.sort(first[seen] - sent[seen]),
+            per_endpoint=_per_endpoint(endpoint, code, sent, end),
         )
+
+
+def _per_endpoint(endpoint: np.ndarray, code: np.ndarray, sent: np.ndarray, end: np.ndarray) -> list[dict]:
+    """Per endpoint (node), in URL order: requests, ok, failed, and the request time (actual
+    send to end, answered requests only) p50/p99 in ns, LoadGen-style percentiles."""
+    out = []
+    for ep in range(int(endpoint.max()) + 1 if len(endpoint) else 0):
+        mine = endpoint == ep
+        done = mine & (code == OK) & (sent > 0) & (end > 0)
+        t = np.sort(end[done] - sent[done])
+
+        def pct(p: float, t=t) -> int:
+            return int(t[min(len(t) - 1, int(len(t) * p))]) if len(t) else 0
+
+        out.append({"requests": int(np.count_nonzero(mine)), "ok": int(np.count_nonzero(mine & (code == OK))),
+                    "failed": int(np.count_nonzero(mine & (code > OK))), "p50_ns": pct(0.5), "p99_ns": pct(0.99)})
+    return out
 
 
 @dataclass
@@ -97,6 +117,7 @@ class ClientStats:
     lag_ns: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     # time to first token counted from the actual send (what peers call TTFT), sorted
     ttft_from_send_ns: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    per_endpoint: list[dict] = field(default_factory=list)  # one dict per endpoint URL, in order
 
     @property
     def failed(self) -> int:

@@ -30,6 +30,10 @@ def client_lines(sut, since: int) -> list[str]:
                 + (f", {st.unfinished} cancelled at the end" if st.unfinished else "")
                 + f"; send lag p50/p99/max {st.lag(0.5) / 1e6:.3f}/{st.lag(0.99) / 1e6:.3f}/{st.lag_max / 1e6:.3f} ms")
         out.append(line)
+        if len(sut.config.urls) > 1:
+            for url, ep in zip(sut.config.urls, st.per_endpoint):
+                out.append(f"  {url}: {ep['requests']} requests, {ep['ok']} ok, {ep['failed']} failed; request time "
+                           f"p50/p99 {ep['p50_ns'] / 1e6:.3f}/{ep['p99_ns'] / 1e6:.3f} ms")
         warn = lag_warning(st)
         if warn:
             out.append(warn)

@@ -107,6 +107,9 @@ class EndpointSUT:
         items += [(f"mlpace_endpoint_first_failure_{kind}", msg) for kind, msg in st.first_message.items()]
         items += [("mlpace_client_send_lag_p50_ns", st.lag(0.5)), ("mlpace_client_send_lag_p99_ns", st.lag(0.99)),
                   ("mlpace_client_send_lag_max_ns", st.lag_max)]
+        if len(self.config.urls) > 1:  # per node: requests, ok, failed, request time p50/p99
+            items.append(("mlpace_endpoint_per_node", [dict(url=u, **ep) for u, ep in
+                                                       zip(self.config.urls, st.per_endpoint)]))
         if self.token_count_mismatches:
             items.append(("mlpace_endpoint_token_count_mismatches", self.token_count_mismatches))
         warnings = [lag_warning(st)] if lag_warning(st) else []

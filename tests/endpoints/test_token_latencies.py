@@ -75,3 +75,10 @@ def test_two_endpoints_share_the_load(tmp_path, timed_server):
         a, b = timed_server.stats()["requests"], other.stats()["requests"]
     assert sut.history[-1].failed == 0
     assert a + b == sut.history[-1].requests and abs(a - b) <= 1  # round robin
+    # per node: the counts each server saw, and a request time no shorter than its injected one
+    nodes = sut.history[-1].per_endpoint
+    assert [n["requests"] for n in nodes] == [a, b] and all(n["ok"] == n["requests"] for n in nodes)
+    assert nodes[1]["p50_ns"] >= (5 + 3 * 1) * 1e6
+    detail = (tmp_path / "mlperf_log_detail.txt").read_text() if (tmp_path / "mlperf_log_detail.txt").exists() \
+        else next(tmp_path.rglob("mlperf_log_detail.txt")).read_text()
+    assert '"mlpace_endpoint_per_node"' in detail and other.url in detail
