@@ -12,7 +12,7 @@ from pathlib import Path
 
 from mlpace.errors import DataError
 from mlpace.submission.layout import scenario_dir
-from mlpace.submission.logs import SUMMARY, read_summary
+from mlpace.loadgen.logs.read import SUMMARY, read_summary
 
 
 def keep_existing(tree_root, workload: str, scenario: str, new_ok: bool, *, division: str = "open",

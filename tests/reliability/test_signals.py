@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from mlpace.submission.logs import read_detail
+from mlpace.loadgen.logs.read import read_detail
 
 CLI = [sys.executable, "-c", "from mlpace.cli import main; main()"]
 
