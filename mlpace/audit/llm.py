@@ -79,18 +79,13 @@ def test09_config_text(total_samples: int, reference_tokens_per_sample: float) -
     )
 
 
-def read_test09_bounds(config: str | Path) -> tuple[float, float]:
-    """``(min, max)`` from an audit.config's ``test09_*_output_tokens`` lines (inline ``#`` stripped)."""
-    found: dict[str, float] = {}
-    for line in Path(config).read_text().splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, value = (s.strip() for s in line.split("=", 1))
-        name = key.split(".")[-1]
-        if name in ("test09_min_output_tokens", "test09_max_output_tokens"):
-            found[name] = float(value.split("#", 1)[0].strip())
-    if len(found) != 2:
+def read_test09_bounds(config: str | Path, scenario: str = "Offline") -> tuple[float, float]:
+    """``(min, max)`` from an audit.config's ``test09_*_output_tokens`` keys, read by the
+    official conf grammar (``loadgen.config.audit_values``)."""
+    from mlpace.loadgen.config import audit_values
+
+    found = audit_values(config, scenario)
+    if "test09_min_output_tokens" not in found or "test09_max_output_tokens" not in found:
         raise DataError(f"{config}: needs test09_min_output_tokens and test09_max_output_tokens")
     return found["test09_min_output_tokens"], found["test09_max_output_tokens"]
 

@@ -120,10 +120,8 @@ _RULES: tuple[_Rule, ...] = (
     _Rule("target_qps", "offline_expected_qps", "float", 1, "Offline"),
 )
 
-# Keys the official files carry that no lookup reads (e.g. ``*.Server.target_duration``;
-# the TEST07/TEST09 audit.config thresholds, read by their verification scripts).
-_INERT_KEYS = {"target_duration": "uint", "test07_accuracy_threshold": "float",
-               "test09_min_output_tokens": "float", "test09_max_output_tokens": "float"}
+# Keys the official files carry that no lookup reads (e.g. ``*.Server.target_duration``).
+_INERT_KEYS = {"target_duration": "uint"}
 
 # Keys of the official compliance audit.config files that LoadGen stores and never reads:
 # their verification scripts do (TEST07 accuracy threshold, TEST09 output-token bounds).

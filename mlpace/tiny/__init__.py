@@ -5,7 +5,18 @@ Public entry points: ``RunConfig`` / ``run`` (runner), ``SimulatedBoard`` (simul
 ``BENCHMARKS`` (the four closed-division benchmarks).
 """
 
-from mlpace.tiny.benchmarks import BENCHMARKS
-from mlpace.tiny.runner import RunConfig, make_config, run
-
 __all__ = ["BENCHMARKS", "RunConfig", "make_config", "run"]
+
+
+def __getattr__(name: str):
+    """Lazy re-exports: reading a results tree (``mlpace check``/``report``, core commands)
+    imports ``mlpace.tiny.check`` without the runner's serial and model dependencies."""
+    if name == "BENCHMARKS":
+        from mlpace.tiny.benchmarks import BENCHMARKS
+
+        return BENCHMARKS
+    if name in ("RunConfig", "make_config", "run"):
+        from mlpace.tiny import runner
+
+        return getattr(runner, name)
+    raise AttributeError(f"module 'mlpace.tiny' has no attribute {name!r}")

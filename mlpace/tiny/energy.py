@@ -17,7 +17,6 @@ import numpy as np
 
 from mlpace.errors import ConfigError, DeviceError
 from mlpace.tiny import protocol as p
-from mlpace.tiny.link import SerialLink
 from mlpace.tiny.transcript import Transcript
 
 
@@ -115,6 +114,8 @@ class SerialMonitor:
     """Client of mlpace's simulated energy monitor (``mlpace tiny simulate --mode energy``)."""
 
     def __init__(self, port: str, transcript: Transcript, timeout_s: float = 10.0) -> None:
+        from mlpace.tiny.link import SerialLink  # pyserial (mlpace[tiny]): only a live monitor needs it
+
         self.link = SerialLink(port, p.DEFAULT_BAUD, transcript, source="emon")
         self.timeout_s = timeout_s
         self.voltage_v = float(self._field(self._command("voltage"), "m-voltage-mv[")) / 1000.0

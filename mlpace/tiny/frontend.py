@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.fft import dct
 
 KWS_FRAME, KWS_STRIDE, KWS_NFFT, KWS_MELS, KWS_COEFFS = 640, 320, 1024, 40, 10
 # Fixed int8 quantisation of the MFCC input (like a TFLite input tensor's scale / zero point).
@@ -48,6 +47,8 @@ def mfcc_int8(clips: np.ndarray, fs: int = 16000) -> np.ndarray:
     out = []
     for clip in np.atleast_2d(clips):
         mel = power_frames(clip, KWS_FRAME, KWS_STRIDE, KWS_NFFT) @ fb.T
+        from scipy.fft import dct  # mlpace[tiny]: only the keyword-spotting front end needs it
+
         coeffs = dct(np.log(mel + 1e-6), type=2, norm="ortho", axis=1)[:, :KWS_COEFFS]
         out.append(np.clip(np.round(coeffs / KWS_SCALE) + KWS_ZERO_POINT, -128, 127))
     return np.asarray(out, dtype=np.int8)
