@@ -47,6 +47,7 @@ def report(
         from mlpace.tiny.report import write_report
 
         console.print(f"report: [bold]{write_report(folder)}[/bold]")
+        html = html or not json_  # and the HTML page with the per-window plots
     elif not (html or json_):
         html = True  # training folders and report.json: the HTML page is the report
     if html or json_:

@@ -17,7 +17,34 @@ from mlpace.report.document import Figure, Mark, Report, Section, Table, Text, s
 from mlpace.report.run_data import RunData, load_run
 from mlpace.report.stats import window_throughputs
 
-_PEAK = re.compile(r"FindPeakPerformance: target_qps=([\d.e+]+) (meets|misses)")
+# The official FindPeakPerformance progress messages: what each names as tried, and the lower
+# bound (the best QPS that met the bound so far) that each carries.
+_NUM = r"([\d.e+-]+)"
+_TRIED = [re.compile(r"Check validity of the base settings field: " + _NUM + "$"),
+          re.compile(r"FindBoundaries: Checking fields \[" + _NUM + ", " + _NUM + r"\)$"),
+          re.compile(r"Testing the mid value of bounds \[" + _NUM + ", " + _NUM + r"\): " + _NUM + "$")]
+_LOWER = [re.compile(r"FindBoundaries: Checking fields \[" + _NUM + ","),
+          re.compile(r"Found boundaries: \[" + _NUM + ","),
+          re.compile(r"Testing the mid value of bounds \[" + _NUM + ","),
+          re.compile(r"Found peak performance field: " + _NUM + "$")]
+
+
+def _peak_tries(messages: list[str]) -> list[tuple[float, bool]]:
+    """(QPS tried, met the latency bound) per full run of the search, from the official
+    messages alone: a try met the bound when the next message carries it as the lower bound."""
+    steps = []  # (tried value as logged or None, lower bound the message carries or None)
+    for text in messages:
+        tried = next((m.groups()[-1] for rx in _TRIED if (m := rx.search(text))), None)
+        lower = next((m.group(1) for rx in _LOWER if (m := rx.search(text))), None)
+        if tried is not None or lower is not None:
+            steps.append((tried, lower))
+    tries = []
+    for i, (tried, _) in enumerate(steps):
+        if tried is None:
+            continue
+        nxt = steps[i + 1][1] if i + 1 < len(steps) else None
+        tries.append((float(tried), nxt is not None and float(nxt) == float(tried)))
+    return tries
 
 
 def _ms(ns) -> float | None:
@@ -143,8 +170,7 @@ def _reasons(run: RunData) -> list[str]:
 
 
 def _peak_path(run: RunData) -> list:
-    tries = [(float(m.group(1)), m.group(2) == "meets") for v in run.detail.get("generic_message", [])
-             if (m := _PEAK.search(str(v)))]
+    tries = _peak_tries([str(v) for v in run.detail.get("generic_message", [])])
     if not tries:
         return []
     fig = Figure("findpeak-path", "FindPeakPerformance search", "scatter", "attempt", "target QPS",

@@ -75,9 +75,15 @@ def test_findpeak_search_path_lists_every_server_run_tried(tmp_path):
     doc = build_report(tmp_path)
     section = next(s for s in doc.sections if s.title == "FindPeakPerformance search path")
     table, fig = section.blocks
-    tried = [m.group(1, 2) for v in read_detail(tmp_path / "mlperf_log_detail.txt")["generic_message"]
-             if (m := re.search(r"FindPeakPerformance: target_qps=(\S+) (meets|misses)", str(v)))]
-    assert [(f"{r[1]:g}", r[2]) for r in table.rows] == tried  # every Server run of the search, in order
+    # every Server run of the search, in order: the QPS each official progress message names
+    named = [float((m.group(2) or m.group(1)).rstrip(")"))
+             for v in read_detail(tmp_path / "mlperf_log_detail.txt")["generic_message"]
+             if (m := re.search(r"(?:base settings field: |Checking fields \[\S+ |\): )(\S+)()$", str(v)))]
+    assert [r[1] for r in table.rows] == named
+    # the search keeps the best QPS that met the bound as its lower bound: a try met it exactly
+    # when it is at or below the peak found
+    peak = result.peak_qps if result.peak_qps is not None else 0
+    assert [r[2] for r in table.rows] == ["meets" if q <= peak * (1 + 1e-9) else "misses" for q in named]
     assert table.rows[0][1] == 200 and "misses" in [r[2] for r in table.rows]  # from the claim up to a miss
     if result.peak_qps is not None:  # the peak is the highest QPS that met the bound (logged with 6 digits)
         assert max(r[1] for r in table.rows if r[2] == "meets") == pytest.approx(result.peak_qps, rel=1e-5)
