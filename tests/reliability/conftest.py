@@ -8,7 +8,7 @@ from mlpace import loadgen as lg
 from mlpace import workloads
 from mlpace.submission import write_run
 
-OFFLINE = {"min_duration_ms": 200, "offline_expected_qps": 5_000_000}
+OFFLINE = {"min_duration_ms": 200, "offline_expected_qps": 20_000_000}  # a claim above what any machine does: a long enough run
 
 
 def run_digits(outdir, scenario="Offline", mode="SubmissionRun", **overrides):
