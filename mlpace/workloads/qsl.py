@@ -12,14 +12,13 @@ import numpy as np
 from mlpace.errors import ConfigError, SUTError
 
 
-class ArrayQSL:
-    """Duck-typed QSL for ``mlpace.loadgen`` (and, via adapters, the official LoadGen)."""
+class LoadedSet:
+    """What every in-memory QSL shares: the sample counts, and which samples LoadGen has
+    loaded (``load_samples``/``unload_samples``); reading an unloaded one is a harness error."""
 
-    def __init__(self, name: str, features: np.ndarray, labels: np.ndarray, performance_sample_count: int | None = None):
+    def __init__(self, name: str, total: int, performance_sample_count: int | None = None):
         self.name = name
-        self.features_all = np.ascontiguousarray(features, dtype=np.float32)
-        self.labels = np.asarray(labels)
-        self.total_sample_count = len(self.features_all)
+        self.total_sample_count = int(total)
         count = self.total_sample_count if performance_sample_count is None else int(performance_sample_count)
         if not 1 <= count <= self.total_sample_count:
             raise ConfigError(
@@ -39,11 +38,25 @@ class ArrayQSL:
     def loaded_count(self) -> int:
         return int(self._loaded.sum())
 
-    def features(self, indices: np.ndarray) -> np.ndarray:
-        """Feature rows for ``indices``; every index must be loaded."""
-        indices = np.asarray(indices, dtype=np.int64)
+    def require_loaded(self, indices) -> None:
+        """``SUTError`` naming the first of ``indices`` that is not loaded."""
+        indices = np.asarray(indices, dtype=np.int64).reshape(-1)
         ok = self._loaded[indices]
         if not ok.all():
             bad = int(indices[~ok][0])
             raise SUTError(f"QSL {self.name!r}: sample {bad} read before LoadSamplesToRam loaded it")
+
+
+class ArrayQSL(LoadedSet):
+    """Duck-typed QSL for ``mlpace.loadgen`` (and, via adapters, the official LoadGen)."""
+
+    def __init__(self, name: str, features: np.ndarray, labels: np.ndarray, performance_sample_count: int | None = None):
+        self.features_all = np.ascontiguousarray(features, dtype=np.float32)
+        self.labels = np.asarray(labels)
+        super().__init__(name, len(self.features_all), performance_sample_count)
+
+    def features(self, indices: np.ndarray) -> np.ndarray:
+        """Feature rows for ``indices``; every index must be loaded."""
+        indices = np.asarray(indices, dtype=np.int64)
+        self.require_loaded(indices)
         return self.features_all[indices]

@@ -23,6 +23,7 @@ from mlpace.errors import ConfigError, SUTError
 from mlpace.workloads import accuracy_log, models, rouge
 from mlpace.workloads import textgen_model as tm
 from mlpace.workloads.base import OFFICIAL_SEEDS, Workload, scenario_name
+from mlpace.workloads.qsl import LoadedSet
 from mlpace.workloads.report import AccuracyReport
 from mlpace.workloads.textgen_engine import Engine, Generation
 
@@ -32,33 +33,16 @@ REFERENCE = {"rouge1": 9.5318, "rouge2": 0.7657, "rougeL": 9.1981, "tokens_per_s
 LENGTH_TOLERANCE = 0.10  # MLPerf LLM checker: tokens_per_sample / gen_len within +/-10%
 
 
-class TextQSL:
+class TextQSL(LoadedSet):
     """Query sample library over the prompts (already tokenized); loading marks samples readable."""
 
     def __init__(self, name: str, prompts: list[str], performance_sample_count: int | None = None):
-        self.name = name
         self.prompts = list(prompts)
         self.prompt_ids = [tm.encode(p) for p in self.prompts]
-        self.total_sample_count = len(self.prompts)
-        count = self.total_sample_count if performance_sample_count is None else int(performance_sample_count)
-        if not 1 <= count <= self.total_sample_count:
-            raise ConfigError(f"performance_sample_count {count} out of range for {name!r}: "
-                              f"allowed 1..{self.total_sample_count}")
-        self.performance_sample_count = count
-        self._loaded = np.zeros(self.total_sample_count, dtype=bool)
-
-    def load_samples(self, indices) -> None:
-        self._loaded[np.asarray(indices, dtype=np.int64)] = True
-
-    def unload_samples(self, indices) -> None:
-        self._loaded[np.asarray(indices, dtype=np.int64)] = False
-
-    @property
-    def loaded_count(self) -> int:
-        return int(self._loaded.sum())
+        super().__init__(name, len(self.prompts), performance_sample_count)
 
     def tokens(self, index: int) -> np.ndarray:
-        if not self._loaded[index]:
+        if not self._loaded[index]:  # one sample: the plain check, no array round trip
             raise SUTError(f"QSL {self.name!r}: sample {index} read before LoadSamplesToRam loaded it")
         return self.prompt_ids[index]
 

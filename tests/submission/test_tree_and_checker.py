@@ -164,17 +164,27 @@ def test_wrong_layouts(good_tree, tmp_path, capsys):
 
 
 def test_reads_a_run_folder_written_by_the_official_loadgen(good_tree, tmp_path):
-    import mlperf_loadgen as mlg  # a test dependency: missing means a failure, not a skip
-    from mlpace.workloads.official import run_official
+    import subprocess
+    import sys
+
+    import mlperf_loadgen  # noqa: F401 - a test dependency: missing means a failure, not a skip
 
     user_conf = tmp_path / "user.conf"
     user_conf.write_text("digits.SingleStream.target_latency = 1\ndigits.SingleStream.min_duration = 200\n")
-    settings = mlg.TestSettings()
-    settings.FromConfig(str(user_conf), "digits", "SingleStream")  # loads the built-in mlperf.conf first
-    settings.scenario = mlg.TestScenario.SingleStream
-    settings.mode = mlg.TestMode.PerformanceOnly
-    settings.single_stream_expected_latency_ns = 20_000
-    run_official(workloads.get("digits"), settings, tmp_path)
+    # in a process of its own: the official LoadGen keeps global state between tests of one process
+    code = f"""
+import mlperf_loadgen as mlg
+from mlpace import workloads
+from mlpace.workloads.official import run_official
+settings = mlg.TestSettings()
+settings.FromConfig({str(user_conf)!r}, "digits", "SingleStream")  # loads the built-in mlperf.conf first
+settings.scenario = mlg.TestScenario.SingleStream
+settings.mode = mlg.TestMode.PerformanceOnly
+settings.single_stream_expected_latency_ns = 20_000
+run_official(workloads.get("digits"), settings, {str(tmp_path)!r})
+"""
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
     root = copy_tree(good_tree, tmp_path)
     run_dir = scen(root) / "performance" / "run_1"
     for name in ("mlperf_log_summary.txt", "mlperf_log_detail.txt"):
