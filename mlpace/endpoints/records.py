@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mlpace.endpoints.failures import FAILURE_KINDS, OK, PENDING
+from mlpace.loadgen.results import percentile
 
 _FIELDS = ("intended_ns", "sent_ns", "first_ns", "end_ns", "tokens")
 
@@ -96,12 +97,9 @@ def _per_endpoint(endpoint: np.ndarray, code: np.ndarray, sent: np.ndarray, end:
         mine = endpoint == ep
         done = mine & (code == OK) & (sent > 0) & (end > 0)
         t = np.sort(end[done] - sent[done])
-
-        def pct(p: float, t=t) -> int:
-            return int(t[min(len(t) - 1, int(len(t) * p))]) if len(t) else 0
-
         out.append({"requests": int(np.count_nonzero(mine)), "ok": int(np.count_nonzero(mine & (code == OK))),
-                    "failed": int(np.count_nonzero(mine & (code > OK))), "p50_ns": pct(0.5), "p99_ns": pct(0.99)})
+                    "failed": int(np.count_nonzero(mine & (code > OK))),
+                    "p50_ns": percentile(t, 0.5), "p99_ns": percentile(t, 0.99)})
     return out
 
 
@@ -125,10 +123,7 @@ class ClientStats:
 
     def lag(self, p: float) -> int:
         """Send-lag percentile, LoadGen style (element ``int(n * p)`` of the sorted values)."""
-        n = len(self.lag_ns)
-        if not n:
-            return 0
-        return int(self.lag_ns[min(n - 1, int(n * p))])
+        return percentile(self.lag_ns, p)
 
     @property
     def lag_max(self) -> int:

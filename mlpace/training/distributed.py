@@ -99,17 +99,20 @@ class NodeLaunch:
     def env(self) -> dict[str, str]:
         """Gloo on the loopback interface when the rendezvous is on this machine; else the
         user's ``GLOO_SOCKET_IFNAME`` (name the interface the nodes share)."""
-        env = dict(os.environ)
         host, _ = parse_endpoint(self.endpoint)
-        if is_loopback(host):
-            env.setdefault("GLOO_SOCKET_IFNAME", "lo")
-        env.setdefault("OMP_NUM_THREADS", "1")
-        return env
+        return _launch_env(loopback=is_loopback(host))
+
+
+def _launch_env(loopback: bool) -> dict[str, str]:
+    """This environment plus one thread per process and, on loopback, gloo on ``lo`` (the
+    user's own ``GLOO_SOCKET_IFNAME``/``OMP_NUM_THREADS`` win)."""
+    env = dict(os.environ)
+    if loopback:
+        env.setdefault("GLOO_SOCKET_IFNAME", "lo")
+    env.setdefault("OMP_NUM_THREADS", "1")
+    return env
 
 
 def standalone_env() -> dict[str, str]:
     """Environment for a one-machine launch: gloo on the loopback interface, one thread each."""
-    env = dict(os.environ)
-    env.setdefault("GLOO_SOCKET_IFNAME", "lo")
-    env.setdefault("OMP_NUM_THREADS", "1")
-    return env
+    return _launch_env(loopback=True)
